@@ -1,0 +1,169 @@
+"""One app instance: what a forked zygote child does before and while it serves.
+
+Order matters: connect the log sockets and bind the serving socket while still
+privileged, then apply rlimits, drop to the app's uid, clear the environment,
+import the entrypoint and serve. Readiness (after lifespan startup) or the
+failure with its traceback goes through `ready_fd`, a pipe to the zygote.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import importlib
+import json
+import logging
+import os
+import resource
+import signal
+import socket
+import sys
+import traceback
+
+PR_SET_PDEATHSIG = 1
+PR_SET_NO_NEW_PRIVS = 38
+
+
+def _prctl(option: int, arg: int) -> None:
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(option, arg, 0, 0, 0)
+    except Exception:
+        pass
+
+
+def _log_stream(path: str, instance_id: str, stream: str) -> socket.socket:
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(path)
+    s.sendall(f"{instance_id} {stream}\n".encode())
+    return s
+
+
+def _apply_limits(limits: dict, as_root: bool) -> None:
+    mb = 1024 * 1024
+    table = [
+        (resource.RLIMIT_AS, limits.get("memory_mb"), mb),
+        (resource.RLIMIT_NOFILE, limits.get("open_files"), 1),
+        (resource.RLIMIT_FSIZE, limits.get("file_size_mb"), mb),
+        (resource.RLIMIT_CPU, limits.get("cpu_seconds"), 1),
+        (resource.RLIMIT_CORE, 0, 1),
+    ]
+    if as_root:  # RLIMIT_NPROC counts per real uid: only meaningful with a per-app uid
+        table.append((resource.RLIMIT_NPROC, limits.get("processes"), 1))
+    for which, value, unit in table:
+        if value is None:
+            continue
+        v = int(value) * unit
+        soft, hard = resource.getrlimit(which)
+        if hard != resource.RLIM_INFINITY and v > hard:
+            v = hard
+        resource.setrlimit(which, (v, v))
+
+
+class _LastError(logging.Handler):
+    """Keeps the last error logged by uvicorn (e.g. a failed lifespan startup)."""
+
+    text = ""
+
+    def emit(self, record):
+        msg = record.getMessage()
+        if record.exc_info:
+            msg += "\n" + "".join(traceback.format_exception(*record.exc_info))
+        _LastError.text = msg
+
+
+def _report(ready_fd: int, payload: dict) -> None:
+    try:
+        os.write(ready_fd, (json.dumps(payload) + "\n").encode())
+    except OSError:
+        pass
+
+
+def load_app(code_dir: str, entrypoint: str):
+    """Imports the entrypoint module from code_dir and returns its `app`."""
+    os.chdir(code_dir)
+    sys.path.insert(0, code_dir)
+    module_name = entrypoint[:-3].replace("/", ".") if entrypoint.endswith(".py") else entrypoint
+    module = importlib.import_module(module_name)
+    app = getattr(module, "app", None)
+    if app is None:
+        raise RuntimeError(f"{entrypoint} defines no `app`: write `app = FastAPI()` or `app, rt = fast_app()`")
+    return app
+
+
+def run(spec: dict, ready_fd: int, close_fds: set[int]) -> None:
+    """Runs in the forked child; never returns (os._exit)."""
+    code = 1
+    try:
+        os.setsid()
+        for sig in (signal.SIGCHLD, signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGPIPE):
+            signal.signal(sig, signal.SIG_DFL)
+        signal.set_wakeup_fd(-1)
+        _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        out = _log_stream(spec["log_socket"], spec["id"], "stdout")
+        err = _log_stream(spec["log_socket"], spec["id"], "stderr")
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(devnull, 0)
+        os.dup2(out.fileno(), 1)
+        os.dup2(err.fileno(), 2)
+        for fd in sorted(close_fds):
+            if fd > 2 and fd != ready_fd:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        out.close(); err.close(); os.close(devnull)
+        sys.stdout = open(1, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)
+        sys.stderr = open(2, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)
+
+        sock_path = spec["socket"]
+        if os.path.exists(sock_path):
+            os.unlink(sock_path)
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.bind(sock_path)
+        os.chmod(sock_path, 0o600)
+        sock.listen(2048)
+
+        as_root = os.getuid() == 0
+        _apply_limits(spec.get("limits") or {}, as_root and bool(spec.get("uid")))
+        if as_root and spec.get("uid"):
+            os.setgroups([])
+            os.setgid(int(spec["gid"]))
+            os.setuid(int(spec["uid"]))
+        _prctl(PR_SET_NO_NEW_PRIVS, 1)
+        os.umask(0o077)
+        os.environ.clear()
+        os.environ.update({str(k): str(v) for k, v in (spec.get("env") or {}).items()})
+
+        app = load_app(spec["code_dir"], spec["entrypoint"])
+        from middleware import PlatformMiddleware
+        import uvicorn
+
+        logging.getLogger("uvicorn.error").addHandler(_LastError())
+        config = uvicorn.Config(PlatformMiddleware(app), lifespan="auto", http="httptools", loop="uvloop",
+                                ws="websockets-sansio", log_level="warning", access_log=False,
+                                timeout_keep_alive=75, timeout_graceful_shutdown=5, proxy_headers=False)
+
+        class Server(uvicorn.Server):
+            async def startup(self, sockets=None):
+                await super().startup(sockets=sockets)
+                if not self.should_exit:
+                    _report(ready_fd, {"event": "ready"})
+
+        server = Server(config)
+        server.run(sockets=[sock])
+        if not server.started:
+            _report(ready_fd, {"event": "failed", "error": "application startup failed",
+                               "traceback": _LastError.text or "lifespan startup failed"})
+        code = 0 if server.started else 3
+    except BaseException as e:  # report every failure, including SystemExit at import
+        tb = traceback.format_exc()
+        try:
+            print(tb, file=sys.stderr, flush=True)
+        except Exception:
+            pass
+        _report(ready_fd, {"event": "failed", "error": f"{type(e).__name__}: {e}", "traceback": tb})
+    finally:
+        try:
+            sys.stdout.flush(); sys.stderr.flush()
+        except Exception:
+            pass
+        os._exit(code)

@@ -1,0 +1,88 @@
+// Environment → typed Config. Pure: no I/O, so tests build configs freely.
+import { resolve } from 'node:path'
+
+/** Which app runtime drives user code. */
+export type RuntimeName = 'local' | 'kubernetes'
+
+/** Everything the platform reads from its environment, with defaults applied. */
+export interface Config {
+  port: number
+  host: string
+  dataDir: string
+  /** Unset → the platform starts and supervises its own MongoDB-wire server. */
+  mongoUrl?: string
+  dbName: string
+  runtime: RuntimeName
+  /** `{slug}.{appsDomain}` host routing when set. */
+  appsDomain?: string
+  /** Unset → generated once into DATA_DIR/secret.key with 0600 permissions. */
+  secretKey?: string
+  baseUrl: string
+  /** Python interpreter of the runner environment (venv made by scripts/setup.sh). */
+  runnerPython: string
+  runnerDir: string
+  /** Maximum JSON body for the platform's own API, in bytes. */
+  apiBodyLimit: number
+  /** Maximum request body forwarded to an app, in bytes. */
+  appBodyLimit: number
+  /** How long a start may take before it fails, in ms. */
+  startTimeoutMs: number
+  /** Upstream timeout of one proxied request, in ms. */
+  requestTimeoutMs: number
+  versionsKept: number
+  /** Per-app resource limits for the local runtime. */
+  limits: AppLimits
+}
+
+/** Per-app resource limits applied as rlimits by the local runtime. */
+export interface AppLimits {
+  memoryMb: number
+  processes: number
+  openFiles: number
+  fileSizeMb: number
+  cpuSeconds: number
+}
+
+function int(env: Record<string, string | undefined>, key: string, def: number): number {
+  const raw = env[key]
+  if (raw === undefined || raw === '') return def
+  const n = Number(raw)
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${key} must be a non-negative integer, got "${raw}"`)
+  return n
+}
+
+/** Reads the platform's configuration from an environment map. */
+export function loadConfig(env: Record<string, string | undefined> = process.env, cwd = process.cwd()): Config {
+  const port = int(env, 'PORT', 8080)
+  const runtime = (env.RUNTIME || 'local') as RuntimeName
+  if (runtime !== 'local' && runtime !== 'kubernetes') {
+    throw new Error(`RUNTIME must be "local" or "kubernetes", got "${env.RUNTIME}"`)
+  }
+  const runnerDir = resolve(cwd, env.RUNNER_DIR || 'runner')
+  const appsDomain = env.APPS_DOMAIN?.trim().replace(/^\.+|\.+$/g, '').toLowerCase() || undefined
+  return {
+    port,
+    host: env.HOST || '0.0.0.0',
+    dataDir: resolve(cwd, env.DATA_DIR || '.data'),
+    mongoUrl: env.MONGO_URL || undefined,
+    dbName: env.MONGO_DB || 'platform',
+    runtime,
+    appsDomain,
+    secretKey: env.SECRET_KEY || undefined,
+    baseUrl: (env.BASE_URL || `http://localhost:${port}`).replace(/\/+$/, ''),
+    runnerPython: env.RUNNER_PYTHON || resolve(runnerDir, '.venv/bin/python'),
+    runnerDir,
+    apiBodyLimit: int(env, 'API_BODY_LIMIT', 2 * 1024 * 1024),
+    appBodyLimit: int(env, 'APP_BODY_LIMIT', 32 * 1024 * 1024),
+    startTimeoutMs: int(env, 'START_TIMEOUT_MS', 30_000),
+    requestTimeoutMs: int(env, 'REQUEST_TIMEOUT_MS', 60_000),
+    versionsKept: int(env, 'VERSIONS_KEPT', 20),
+    limits: {
+      memoryMb: int(env, 'APP_MEMORY_MB', 1024),
+      processes: int(env, 'APP_MAX_PROCESSES', 64),
+      openFiles: int(env, 'APP_MAX_OPEN_FILES', 1024),
+      fileSizeMb: int(env, 'APP_MAX_FILE_MB', 64),
+      cpuSeconds: int(env, 'APP_CPU_SECONDS', 3600),
+    },
+  }
+}

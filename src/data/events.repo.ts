@@ -1,0 +1,62 @@
+// deploy_events and request_logs: what happened to an app, newest first.
+import type { Db } from 'mongodb'
+
+/** One step of a deploy, as shown by deploy progress and `/deploy-status`. */
+export interface DeployEventDoc {
+  _id: string
+  appId: string
+  deployId: string
+  version: number | null
+  phase: 'validating' | 'saving' | 'starting' | 'ready' | 'failed'
+  message: string
+  at: Date
+  durationMs?: number
+  diagnostics?: unknown[]
+  traceback?: string
+}
+
+/** One proxied request to an app. */
+export interface RequestLogDoc {
+  _id: string
+  appId: string
+  requestId: string
+  method: string
+  path: string
+  status: number
+  latencyMs: number
+  cold: boolean
+  error?: string | null
+  traceback?: string | null
+  at: Date
+}
+
+/** Data access for deploy events and request logs. */
+export function eventsRepo(db: Db) {
+  const deploys = db.collection<DeployEventDoc>('deploy_events')
+  const requests = db.collection<RequestLogDoc>('request_logs')
+  return {
+    addDeployEvent: (e: DeployEventDoc) => deploys.insertOne(e),
+    /** The events of the newest deploy of an app, oldest first. */
+    async lastDeploy(appId: string): Promise<DeployEventDoc[]> {
+      const newest = await deploys.find({ appId: String(appId) }).sort({ at: -1 }).limit(1).toArray()
+      if (!newest[0]) return []
+      return deploys.find({ appId: String(appId), deployId: newest[0].deployId }).sort({ at: 1 }).toArray()
+    },
+    insertRequests: (docs: RequestLogDoc[]) => requests.insertMany(docs, { ordered: false }),
+    /** A page of an app's requests, newest first, strictly before `before` when given. */
+    requests(appId: string, opts: { limit: number; before?: Date; errorsOnly?: boolean }) {
+      const q: Record<string, unknown> = { appId: String(appId) }
+      if (opts.before) q.at = { $lt: opts.before }
+      if (opts.errorsOnly) q.status = { $gte: 500 }
+      return requests.find(q, { projection: { traceback: 0 } }).sort({ at: -1 }).limit(opts.limit).toArray()
+    },
+    request: (appId: string, id: string) => requests.findOne({ appId: String(appId), _id: String(id) }),
+    removeForApp: async (appId: string) => {
+      await deploys.deleteMany({ appId: String(appId) })
+      await requests.deleteMany({ appId: String(appId) })
+    },
+  }
+}
+
+/** The events repository's shape. */
+export type EventsRepo = ReturnType<typeof eventsRepo>

@@ -1,0 +1,56 @@
+// users, sessions and API tokens.
+import type { Db } from 'mongodb'
+
+/** A platform account. */
+export interface UserDoc {
+  _id: string
+  email: string
+  passwordHash: string
+  role: 'admin' | 'user'
+  createdAt: Date
+}
+
+/** A browser or API login session; its id is the JWT's `sid`. */
+export interface SessionDoc {
+  _id: string
+  userId: string
+  createdAt: Date
+  expiresAt: Date
+}
+
+/** A long-lived bearer token for the CLI; only its hash is stored. */
+export interface TokenDoc {
+  _id: string
+  userId: string
+  name: string
+  hash: string
+  prefix: string
+  createdAt: Date
+  lastUsedAt?: Date
+}
+
+/** Data access for users, sessions and tokens. */
+export function usersRepo(db: Db) {
+  const users = db.collection<UserDoc>('users')
+  const sessions = db.collection<SessionDoc>('sessions')
+  const tokens = db.collection<TokenDoc>('tokens')
+  return {
+    count: () => users.countDocuments({}),
+    insert: (u: UserDoc) => users.insertOne(u),
+    byEmail: (email: string) => users.findOne({ email: String(email) }),
+    byId: (id: string) => users.findOne({ _id: String(id) }),
+    list: () => users.find({}, { projection: { passwordHash: 0 } }).sort({ createdAt: 1 }).toArray(),
+    createSession: (s: SessionDoc) => sessions.insertOne(s),
+    session: (id: string) => sessions.findOne({ _id: String(id) }),
+    deleteSession: (id: string) => sessions.deleteOne({ _id: String(id) }),
+    insertToken: (t: TokenDoc) => tokens.insertOne(t),
+    tokenByHash: (hash: string) => tokens.findOne({ hash: String(hash) }),
+    tokens: (userId: string) =>
+      tokens.find({ userId: String(userId) }, { projection: { hash: 0 } }).sort({ createdAt: -1 }).toArray(),
+    deleteToken: (userId: string, id: string) => tokens.deleteOne({ _id: String(id), userId: String(userId) }),
+    touchToken: (id: string) => tokens.updateOne({ _id: String(id) }, { $set: { lastUsedAt: new Date() } }),
+  }
+}
+
+/** The users repository's shape. */
+export type UsersRepo = ReturnType<typeof usersRepo>

@@ -1,0 +1,188 @@
+// The local runtime: app instances are children of a pre-warmed zygote, served over Unix sockets.
+import { chmodSync, chownSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { nanoid } from 'nanoid'
+import type { Endpoint, AppSpec, Runtime, RuntimeEvent } from '../types'
+import { StartError } from '../types'
+import { startLogServer } from './logs'
+import { Zygote, type ZygoteEvent } from './zygote'
+import { appPaths, buildSpawnCommand, exitReason, safeJoin } from './commands'
+
+/** Settings of the local driver. */
+export interface LocalRuntimeOptions {
+  dataDir: string
+  python: string
+  runnerDir: string
+  startTimeoutMs: number
+  log?: (msg: string) => void
+}
+
+interface Instance extends Endpoint {
+  appId: string
+  pid: number
+  socketPath: string
+  stopping: boolean
+}
+
+interface Pending {
+  resolve: () => void
+  reject: (e: StartError) => void
+  instance: Instance
+}
+
+const IS_ROOT = process.getuid?.() === 0
+
+/** Creates the local runtime (zygote, log socket, instance table). */
+export function createLocalRuntime(opts: LocalRuntimeOptions): Runtime & { zygote: Zygote } {
+  const log = opts.log ?? console.error
+  // Unix socket paths are limited to 107 bytes: keep the run directory short.
+  const preferred = join(opts.dataDir, 'run')
+  const runDir = preferred.length <= 60 ? preferred : join(tmpdir(), `fp-run-${Bun.hash(preferred).toString(36)}`)
+  mkdirSync(runDir, { recursive: true, mode: 0o700 })
+  chmodSync(runDir, 0o700)
+  if (IS_ROOT) chmodSync(opts.dataDir, 0o711) // app uids may traverse DATA_DIR, never list it
+  const appsDir = join(opts.dataDir, 'apps')
+  mkdirSync(appsDir, { recursive: true, mode: 0o711 })
+
+  const zygote = new Zygote(opts.python, opts.runnerDir, log)
+  const listeners = new Set<(e: RuntimeEvent) => void>()
+  const emit = (e: RuntimeEvent) => listeners.forEach((l) => l(e))
+  const current = new Map<string, Instance>() // appId → serving instance
+  const byId = new Map<string, Instance>() // instanceId → any live instance
+  const pending = new Map<string, Pending>()
+
+  const logServer = startLogServer(join(runDir, 'logs.sock'), (instanceId, stream, line) => {
+    const inst = byId.get(instanceId)
+    if (inst) emit({ type: 'log', appId: inst.appId, instanceId, stream, line, at: new Date() })
+  })
+
+  zygote.onEvent((e: ZygoteEvent) => {
+    if (e.event === 'spawned') {
+      const inst = e.id ? byId.get(e.id) : undefined
+      if (inst) inst.pid = e.pid
+    } else if (e.event === 'ready') {
+      pending.get(e.id)?.resolve()
+    } else if (e.event === 'failed') {
+      pending.get(e.id)?.reject(new StartError(e.error || 'the app failed to start', e.traceback))
+    } else if (e.event === 'exit' && e.id) {
+      const inst = byId.get(e.id)
+      const reason = exitReason(e.code, e.signal)
+      pending.get(e.id)?.reject(new StartError(`the app exited during startup: ${reason}`))
+      if (!inst) return
+      byId.delete(e.id)
+      logServer.forget(e.id)
+      rmSync(inst.socketPath, { force: true })
+      const wasCurrent = current.get(inst.appId)?.instanceId === inst.instanceId
+      if (wasCurrent) current.delete(inst.appId)
+      emit({ type: 'exit', appId: inst.appId, instanceId: inst.instanceId, version: inst.version, reason, expected: inst.stopping || !wasCurrent })
+    }
+  })
+
+  function writeCode(spec: AppSpec): string {
+    const paths = appPaths(appsDir, spec.appId, spec.hash)
+    mkdirSync(join(paths.appDir, 'code'), { recursive: true, mode: 0o750 })
+    if (IS_ROOT && spec.uid) {
+      chownSync(paths.appDir, 0, spec.uid)
+      chownSync(join(paths.appDir, 'code'), 0, spec.uid)
+    }
+    mkdirSync(paths.tmpDir, { recursive: true, mode: 0o700 })
+    if (IS_ROOT && spec.uid) chownSync(paths.tmpDir, spec.uid, spec.uid)
+    if (existsSync(paths.codeDir)) return paths.codeDir
+    const staging = `${paths.codeDir}.${nanoid(6)}.tmp`
+    mkdirSync(staging, { recursive: true, mode: 0o750 })
+    for (const [rel, content] of Object.entries(spec.files)) {
+      const target = safeJoin(staging, rel)
+      mkdirSync(join(target, '..'), { recursive: true, mode: 0o750 })
+      writeFileSync(target, content, { mode: 0o640 })
+      if (IS_ROOT && spec.uid) chownSync(target, 0, spec.uid)
+    }
+    if (IS_ROOT && spec.uid) {
+      for (const dir of new Set(Object.keys(spec.files).map((f) => join(staging, f, '..')))) chownSync(dir, 0, spec.uid)
+      chownSync(staging, 0, spec.uid)
+    }
+    renameSync(staging, paths.codeDir)
+    return paths.codeDir
+  }
+
+  async function stopInstance(inst: Instance, graceMs = 5000): Promise<void> {
+    inst.stopping = true
+    if (!inst.pid || !byId.has(inst.instanceId)) return
+    try {
+      process.kill(-inst.pid, 'SIGTERM')
+    } catch {
+      return
+    }
+    const deadline = Date.now() + graceMs
+    while (byId.has(inst.instanceId) && Date.now() < deadline) await Bun.sleep(20)
+    if (byId.has(inst.instanceId)) {
+      try {
+        process.kill(-inst.pid, 'SIGKILL')
+      } catch {}
+    }
+  }
+
+  return {
+    name: 'local',
+    zygote,
+    async start(spec: AppSpec): Promise<Endpoint> {
+      const codeDir = writeCode(spec)
+      const instanceId = nanoid(10)
+      const socketPath = join(runDir, `${instanceId}.sock`)
+      const inst: Instance = {
+        instanceId, appId: spec.appId, version: spec.version, pid: 0, socketPath, stopping: false,
+        unix: socketPath, baseUrl: 'http://app.local',
+      }
+      const paths = appPaths(appsDir, spec.appId, spec.hash)
+      const cmd = buildSpawnCommand(spec, {
+        instanceId, codeDir, socketPath, logSocket: join(runDir, 'logs.sock'), tmpDir: paths.tmpDir,
+        dropPrivileges: IS_ROOT,
+      })
+      byId.set(instanceId, inst)
+      const ready = new Promise<void>((resolve, reject) => pending.set(instanceId, { resolve, reject, instance: inst }))
+      let timer: Timer | undefined
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new StartError(`the app did not become ready within ${Math.round(opts.startTimeoutMs / 1000)} s`)),
+          opts.startTimeoutMs,
+        )
+      })
+      try {
+        await zygote.spawn(cmd)
+        await Promise.race([ready, timeout])
+      } catch (err) {
+        void stopInstance(inst, 0)
+        byId.delete(instanceId)
+        throw err instanceof StartError ? err : new StartError(String((err as Error)?.message ?? err))
+      } finally {
+        clearTimeout(timer)
+        pending.delete(instanceId)
+      }
+      const previous = current.get(spec.appId)
+      current.set(spec.appId, inst)
+      if (previous) void stopInstance(previous)
+      return inst
+    },
+    endpoint: (appId) => current.get(appId),
+    async stop(appId) {
+      const inst = current.get(appId)
+      current.delete(appId)
+      const all = [...byId.values()].filter((i) => i.appId === appId)
+      if (inst && !all.includes(inst)) all.push(inst)
+      await Promise.all(all.map((i) => stopInstance(i)))
+    },
+    async remove(appId) {
+      await this.stop(appId)
+      rmSync(join(appsDir, appId), { recursive: true, force: true })
+    },
+    onEvent(fn) {
+      listeners.add(fn)
+      return () => listeners.delete(fn)
+    },
+    async close() {
+      await Promise.all([...byId.values()].map((i) => stopInstance(i, 1000)))
+      await zygote.close()
+      logServer.stop()
+    },
+  }
+}
