@@ -33,6 +33,12 @@ def _header(scope, name: bytes) -> str:
     return ""
 
 
+def relative_traceback(tb: str) -> str:
+    """Shows the app's own files as relative paths (app.py, not /data/apps/…/app.py)."""
+    import os
+    return tb.replace(os.getcwd().rstrip("/") + "/", "")
+
+
 def encode_traceback(tb: str) -> bytes:
     """Base64 of the last MAX_TRACEBACK characters of a traceback (headers must be ASCII)."""
     return base64.b64encode(tb[-MAX_TRACEBACK:].encode("utf-8", "replace"))
@@ -88,7 +94,7 @@ class PlatformMiddleware:
         try:
             await self.app(scope, receive, send_wrapper)
         except Exception:
-            tb = traceback.format_exc()
+            tb = relative_traceback(traceback.format_exc())
             print(f"[request {rid}] unhandled exception in {scope['method']} {scope['path']}\n{tb}",
                   file=sys.stderr, flush=True)
             if held:

@@ -45,22 +45,48 @@ export interface VersionDoc {
 
 const LIST_PROJECTION = { draft: 0, env: 0 } as const
 
+// File names contain dots, which FerretDB v1 refuses as field names: files are stored as
+// [{path, content}] and exposed as {path: content}.
+type Stored<T> = Omit<T, 'files' | 'draft'> & Record<string, unknown>
+const pack = (files: Record<string, string>) => Object.entries(files).map(([path, content]) => ({ path, content }))
+function unpack(files: unknown): Record<string, string> {
+  if (!Array.isArray(files)) return (files as Record<string, string>) ?? {}
+  const out: Record<string, string> = {}
+  for (const f of files as { path: string; content: string }[]) out[f.path] = f.content
+  return out
+}
+function appIn(a: Partial<AppDoc>): Stored<AppDoc> {
+  return (a.draft ? { ...a, draft: { ...a.draft, files: pack(a.draft.files) } } : a) as Stored<AppDoc>
+}
+function appOut(a: unknown): AppDoc | null {
+  if (!a) return null
+  const doc = a as AppDoc
+  return doc.draft ? { ...doc, draft: { ...doc.draft, files: unpack(doc.draft.files) } } : doc
+}
+function versionOut(v: unknown): VersionDoc | null {
+  if (!v) return null
+  const doc = v as VersionDoc
+  return doc.files ? { ...doc, files: unpack(doc.files) } : doc
+}
+
 /** Data access for apps and app_versions. */
 export function appsRepo(db: Db) {
   const apps = db.collection<AppDoc>('apps')
   const versions = db.collection<VersionDoc>('app_versions')
+  const rawApps = db.collection('apps')
+  const rawVersions = db.collection('app_versions')
   return {
-    insert: (a: AppDoc) => apps.insertOne(a),
-    get: (ownerId: string, id: string) => apps.findOne({ _id: String(id), ownerId: String(ownerId) }),
-    byId: (id: string) => apps.findOne({ _id: String(id) }),
-    bySlug: (slug: string) => apps.findOne({ slug: String(slug) }),
+    insert: (a: AppDoc) => rawApps.insertOne(appIn(a) as never),
+    get: async (ownerId: string, id: string) => appOut(await apps.findOne({ _id: String(id), ownerId: String(ownerId) })),
+    byId: async (id: string) => appOut(await apps.findOne({ _id: String(id) })),
+    bySlug: async (slug: string) => appOut(await apps.findOne({ slug: String(slug) })),
     slugTaken: async (slug: string) => (await apps.countDocuments({ slug: String(slug) }, { limit: 1 })) > 0,
     list: (ownerId: string) =>
       apps.find({ ownerId: String(ownerId) }, { projection: LIST_PROJECTION }).sort({ updatedAt: -1 }).toArray(),
     /** Apps that should be serving (used to bring them back after a platform restart). */
-    deployed: () => apps.find({ currentVersion: { $ne: null } }).toArray(),
+    deployed: async () => (await apps.find({ currentVersion: { $ne: null } }).toArray()).map((a) => appOut(a)!),
     update: (id: string, set: Partial<AppDoc>) =>
-      apps.updateOne({ _id: String(id) }, { $set: { ...set, updatedAt: new Date() } }),
+      rawApps.updateOne({ _id: String(id) as never }, { $set: { ...appIn(set), updatedAt: new Date() } }),
     touch: (id: string, at: Date) => apps.updateOne({ _id: String(id) }, { $set: { lastRequestAt: at } }),
     remove: (ownerId: string, id: string) => apps.deleteOne({ _id: String(id), ownerId: String(ownerId) }),
     /** Reserves the next version number of an app. */
@@ -68,13 +94,14 @@ export function appsRepo(db: Db) {
       const doc = await apps.findOneAndUpdate(
         { _id: String(id) },
         { $inc: { versionCounter: 1 } },
-        { returnDocument: 'after', projection: { versionCounter: 1 } },
+        { returnDocument: 'after' },
       )
       if (!doc) throw new Error(`app ${id} vanished`)
       return doc.versionCounter
     },
-    insertVersion: (v: VersionDoc) => versions.insertOne(v),
-    version: (appId: string, version: number) => versions.findOne({ appId: String(appId), version: Number(version) }),
+    insertVersion: (v: VersionDoc) => rawVersions.insertOne({ ...v, files: pack(v.files) } as never),
+    version: async (appId: string, version: number) =>
+      versionOut(await versions.findOne({ appId: String(appId), version: Number(version) })),
     versions: (appId: string) =>
       versions.find({ appId: String(appId) }, { projection: { files: 0 } }).sort({ version: -1 }).toArray(),
     /** Deletes versions beyond the newest `keep`, never the one in `protect`. */

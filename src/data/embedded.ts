@@ -35,7 +35,7 @@ export function dbServerArgv(kind: 'mongod' | 'ferretdb', bin: string, dir: stri
   if (kind === 'mongod') return [bin, '--dbpath', dir, '--bind_ip', '127.0.0.1', '--port', String(port), '--quiet']
   return [
     bin, '--handler=sqlite', `--sqlite-url=file:${dir}/`, `--state-dir=${dir}`,
-    `--listen-addr=127.0.0.1:${port}`, '--debug-addr=-', '--telemetry=disable', '--log-level=warn',
+    `--listen-addr=127.0.0.1:${port}`, '--debug-addr=-', '--telemetry=disable', '--log-level=error',
   ]
 }
 

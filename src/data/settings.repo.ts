@@ -9,6 +9,7 @@ interface SettingDoc {
 /** Data access for settings (signup open, allowed imports) and counters (app uids). */
 export function settingsRepo(db: Db) {
   const col = db.collection<SettingDoc>('settings')
+  const counters = db.collection<{ _id: string; value: number }>('settings')
   return {
     async get<T>(key: string, fallback: T): Promise<T> {
       const doc = await col.findOne({ _id: String(key) })
@@ -17,7 +18,7 @@ export function settingsRepo(db: Db) {
     set: (key: string, value: unknown) => col.updateOne({ _id: String(key) }, { $set: { value } }, { upsert: true }),
     /** Atomically increments a counter and returns its new value. */
     async next(key: string, start: number): Promise<number> {
-      const doc = await col.findOneAndUpdate(
+      const doc = await counters.findOneAndUpdate(
         { _id: `counter:${key}` },
         { $inc: { value: 1 } },
         { upsert: true, returnDocument: 'after' },

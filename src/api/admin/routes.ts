@@ -1,0 +1,30 @@
+// /api/admin: users, signup toggle and the validator's allowed imports.
+import { Elysia, t } from 'elysia'
+import type { Services } from '../../domain/services'
+import { authPlugin } from '../../plugins/auth'
+
+/** Admin-only routes. */
+export const adminApi = (s: Services) => {
+  const { settings, users } = s.deps.repos
+  const read = async () => ({
+    signupOpen: await settings.get('signupOpen', true),
+    allowedImports: await settings.get<string[] | null>('allowedImports', null),
+  })
+  return new Elysia({ prefix: '/api/admin' })
+    .use(authPlugin(s))
+    .get('/settings', read, { admin: true })
+    .put('/settings', async ({ body }) => {
+      if (body.signupOpen !== undefined) await settings.set('signupOpen', body.signupOpen)
+      if (body.allowedImports !== undefined) await settings.set('allowedImports', body.allowedImports)
+      return read()
+    }, {
+      admin: true,
+      body: t.Object({
+        signupOpen: t.Optional(t.Boolean()),
+        allowedImports: t.Optional(t.Union([t.Null(), t.Array(t.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$', maxLength: 100 }), { maxItems: 500 })])),
+      }),
+    })
+    .get('/users', async () => ({
+      users: (await users.list()).map((u) => ({ id: u._id, email: u.email, role: u.role, createdAt: u.createdAt })),
+    }), { admin: true })
+}

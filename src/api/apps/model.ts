@@ -1,0 +1,53 @@
+// Request schemas of the apps API. Paths and sizes of files are checked by the domain.
+import { t } from 'elysia'
+
+const files = t.Record(t.String(), t.String(), { description: 'relative path → text content' })
+const entrypoint = t.String({ maxLength: 200 })
+const envValues = t.Record(t.String({ maxLength: 128 }), t.Union([t.String(), t.Null()]))
+
+/** POST /api/apps */
+export const createApp = t.Object({
+  name: t.String({ maxLength: 100 }),
+  files,
+  entrypoint: t.Optional(entrypoint),
+  env: t.Optional(envValues),
+  deploy: t.Optional(t.Boolean()),
+})
+
+/** PUT /api/apps/:id */
+export const updateApp = t.Object({
+  name: t.Optional(t.String({ maxLength: 100 })),
+  files: t.Optional(files),
+  entrypoint: t.Optional(entrypoint),
+  env: t.Optional(envValues),
+  deploy: t.Optional(t.Boolean()),
+})
+
+/** PUT /api/apps/:id/draft and POST /api/apps/:id/deploy|validate */
+export const draft = t.Optional(t.Object({ files: t.Optional(files), entrypoint: t.Optional(entrypoint), name: t.Optional(t.String({ maxLength: 100 })) }))
+
+/** POST /api/apps/validate */
+export const validate = t.Object({ files, entrypoint: t.Optional(entrypoint) })
+
+/** PUT /api/apps/:id/env */
+export const env = t.Object({ env: envValues, replace: t.Optional(t.Boolean()), restart: t.Optional(t.Boolean()) })
+
+/** POST /api/apps/:id/rollback */
+export const rollback = t.Object({ version: t.Integer({ minimum: 1 }) })
+
+/** POST /api/apps/:id/clone */
+export const clone = t.Optional(t.Object({
+  name: t.Optional(t.String({ maxLength: 100 })),
+  version: t.Optional(t.Integer({ minimum: 1 })),
+  deploy: t.Optional(t.Boolean()),
+}))
+
+/** PUT /api/apps/:id/settings */
+export const settings = t.Object({ idleMinutes: t.Optional(t.Integer()) })
+
+/** GET /api/apps/:id/requests */
+export const requestsQuery = t.Object({
+  limit: t.Optional(t.Numeric()),
+  before: t.Optional(t.String({ maxLength: 40 })),
+  errors: t.Optional(t.BooleanString()),
+})

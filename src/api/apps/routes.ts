@@ -1,0 +1,69 @@
+// /api/apps: create, list, read, update, delete, draft, env, settings.
+import { Elysia } from 'elysia'
+import { appView } from '../../domain/apps'
+import { DomainError } from '../../domain/errors'
+import type { Services } from '../../domain/services'
+import { authPlugin } from '../../plugins/auth'
+import * as m from './model'
+
+/** App CRUD routes. */
+export const appsApi = (s: Services) => {
+  const view = (a: Parameters<typeof appView>[1]) => appView(s.deps, a)
+  const detail = (a: Parameters<typeof appView>[1]) => ({
+    ...view(a), files: a.draft.files, draftEntrypoint: a.draft.entrypoint, draftUpdatedAt: a.draft.updatedAt,
+    env: s.apps.envList(a, false),
+  })
+  /** Deploys and reports the outcome inside a 2xx answer (the app exists either way). */
+  const deployOutcome = async (ownerId: string, id: string) => {
+    try {
+      const r = await s.deploy.deploy(ownerId, id)
+      return { app: r.app, deploy: { ok: true, version: r.version, durationMs: r.durationMs, warnings: r.warnings } }
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err
+      return { app: await s.apps.get(ownerId, id), deploy: { ok: false, error: err.code, message: err.message, ...err.details } }
+    }
+  }
+
+  return new Elysia({ prefix: '/api/apps' })
+    .use(authPlugin(s))
+    .get('/', async ({ principal }) => ({ apps: (await s.apps.list(principal.user.id)).map(view) }), { auth: true })
+    .post('/', async ({ principal, body, set }) => {
+      const owner = principal.user.id
+      let app = await s.apps.create(owner, body)
+      s.directory.invalidate(app.slug)
+      if (body.env) app = await s.apps.setEnv(owner, app._id, body.env)
+      set.status = 201
+      if (body.deploy === false) return { ...view(app), version: null }
+      const out = await deployOutcome(owner, app._id)
+      return { ...view(out.app), version: out.deploy.ok ? out.deploy.version : null, deploy: out.deploy }
+    }, { auth: true, body: m.createApp })
+    .get('/:id', async ({ principal, params }) => detail(await s.apps.get(principal.user.id, params.id)), { auth: true })
+    .put('/:id', async ({ principal, params, body }) => {
+      const owner = principal.user.id
+      let app = await s.apps.saveDraft(owner, params.id, body)
+      if (body.env) app = await s.apps.setEnv(owner, params.id, body.env)
+      if (body.deploy === false) return detail(app)
+      const out = await deployOutcome(owner, params.id)
+      return { ...detail(out.app), deploy: out.deploy }
+    }, { auth: true, body: m.updateApp })
+    .delete('/:id', async ({ principal, params }) => {
+      const app = await s.apps.get(principal.user.id, params.id)
+      await s.apps.remove(principal.user.id, params.id)
+      s.directory.invalidate(app.slug)
+      return { ok: true, deleted: params.id }
+    }, { auth: true })
+    .put('/:id/draft', async ({ principal, params, body }) =>
+      detail(await s.apps.saveDraft(principal.user.id, params.id, body ?? {})), { auth: true, body: m.draft })
+    .get('/:id/env', async ({ principal, params, query }) => {
+      const app = await s.apps.get(principal.user.id, params.id)
+      return { env: s.apps.envList(app, query.reveal === 'true' || query.reveal === '1') }
+    }, { auth: true })
+    .put('/:id/env', async ({ principal, params, body }) => {
+      const owner = principal.user.id
+      const app = await s.apps.setEnv(owner, params.id, body.env, body.replace)
+      const restarted = body.restart === false ? null : await s.deploy.restart(owner, params.id)
+      return { env: s.apps.envList(app, false), restarted: restarted ? restarted.version : null }
+    }, { auth: true, body: m.env })
+    .put('/:id/settings', async ({ principal, params, body }) =>
+      view(await s.apps.updateSettings(principal.user.id, params.id, body)), { auth: true, body: m.settings })
+}

@@ -1,0 +1,37 @@
+// createApp(services) → the Elysia instance. Tests call .handle(new Request(…)) on it; main.ts listens.
+import { Elysia } from 'elysia'
+import { adminApi } from './api/admin/routes'
+import { appsApi } from './api/apps/routes'
+import { deployApi } from './api/apps/deploy.routes'
+import { authApi } from './api/auth/routes'
+import { healthApi } from './api/health/routes'
+import { tokensApi } from './api/tokens/routes'
+import { tooLarge } from './domain/errors'
+import type { Services } from './domain/services'
+import { errorsPlugin } from './plugins/errors'
+import { proxyPlugin } from './proxy'
+
+/** The whole platform as one Elysia app. */
+export function createApp(s: Services) {
+  const limit = s.deps.config.apiBodyLimit
+  return new Elysia()
+    .use(errorsPlugin())
+    .use(proxyPlugin(s))
+    .onRequest(({ request }) => {
+      const len = Number(request.headers.get('content-length') ?? 0)
+      if (len > limit && new URL(request.url).pathname.startsWith('/api/')) throw tooLarge(limit)
+    })
+    .use(healthApi(s))
+    .use(authApi(s))
+    .use(tokensApi(s))
+    .use(deployApi(s))
+    .use(appsApi(s))
+    .use(adminApi(s))
+    .get('/', () => new Response(
+      JSON.stringify({ name: 'fastapi-platform', api: '/api', health: '/healthz', docs: 'see README.md' }),
+      { headers: { 'content-type': 'application/json' } },
+    ))
+}
+
+/** The app's type (for tests). */
+export type App = ReturnType<typeof createApp>

@@ -1,0 +1,70 @@
+// Builds the real dependencies from a Config: database (embedded or MONGO_URL), keys, runtime, validator.
+// main.ts uses it to serve; integration tests use it to get a real platform without a port.
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Config } from './config'
+import { appsRepo } from './data/apps.repo'
+import { startEmbeddedDb, type EmbeddedDb } from './data/embedded'
+import { eventsRepo } from './data/events.repo'
+import { connect, ensureIndexes, ping } from './data/mongo'
+import { settingsRepo } from './data/settings.repo'
+import { usersRepo } from './data/users.repo'
+import { createServices, type Services } from './domain/services'
+import { Bus } from './lib/bus'
+import { deriveKey, randomToken } from './lib/crypto'
+import { createLocalRuntime } from './runtime/local/driver'
+import type { Runtime } from './runtime/types'
+import { createValidator } from './runtime/validator'
+
+/** The platform secret: SECRET_KEY, else DATA_DIR/secret.key (generated once, mode 0600). */
+export function loadSecret(config: Config): string {
+  if (config.secretKey) {
+    if (config.secretKey.length < 32) throw new Error('SECRET_KEY must be at least 32 characters')
+    return config.secretKey
+  }
+  const file = join(config.dataDir, 'secret.key')
+  if (!existsSync(file)) writeFileSync(file, randomToken(48) + '\n', { mode: 0o600, flag: 'wx' })
+  chmodSync(file, 0o600)
+  return readFileSync(file, 'utf8').trim()
+}
+
+/** A booted platform: services plus what must be closed on shutdown. */
+export interface Booted {
+  services: Services
+  embedded: EmbeddedDb | null
+  close(): Promise<void>
+}
+
+/** Boots every real dependency described by `config`. */
+export async function boot(config: Config, log: (msg: string) => void = console.error): Promise<Booted> {
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o711 })
+  const secret = loadSecret(config)
+  const embedded = config.mongoUrl ? null : await startEmbeddedDb(config.dataDir, log)
+  const mongoUrl = config.mongoUrl ?? embedded!.url
+  const database = await connect(mongoUrl, config.dbName)
+  await ensureIndexes(database.db)
+  if (config.runtime !== 'local') throw new Error('RUNTIME=kubernetes is not available yet: use RUNTIME=local')
+  const runtime: Runtime = createLocalRuntime({
+    dataDir: config.dataDir, python: config.runnerPython, runnerDir: config.runnerDir, startTimeoutMs: config.startTimeoutMs, log,
+  })
+  const validator = createValidator(config.runnerPython, config.runnerDir)
+  const services = createServices({
+    config,
+    repos: { users: usersRepo(database.db), apps: appsRepo(database.db), events: eventsRepo(database.db), settings: settingsRepo(database.db) },
+    runtime, validator, bus: new Bus(), mongoUrl,
+    keys: { jwt: deriveKey(secret, 'jwt'), secrets: deriveKey(secret, 'secrets') },
+    now: () => new Date(),
+    dbHealthy: () => ping(database.db),
+  })
+  return {
+    services,
+    embedded,
+    async close() {
+      await services.stop()
+      await runtime.close()
+      await validator.close()
+      await database.close()
+      await embedded?.stop()
+    },
+  }
+}

@@ -1,0 +1,31 @@
+// Reacts to what the runtime reports: output lines go to the bus, unexpected exits are crashes.
+import type { RuntimeEvent } from '../runtime/types'
+import type { DomainDeps } from './context'
+import type { CrashTracker } from './crashes'
+
+/** One line of app output as published on `logs:<appId>`. */
+export interface LogLine {
+  appId: string
+  instanceId: string
+  stream: 'stdout' | 'stderr' | 'system'
+  line: string
+  at: Date
+}
+
+/** Subscribes to runtime events; returns the unsubscribe function. */
+export function watchRuntime(deps: Pick<DomainDeps, 'runtime' | 'repos' | 'bus'>, crashes: CrashTracker): () => void {
+  return deps.runtime.onEvent((e: RuntimeEvent) => {
+    if (e.type === 'log') {
+      deps.bus.publish(`logs:${e.appId}`, e satisfies LogLine)
+      return
+    }
+    if (e.expected) return
+    const looping = crashes.record(e.appId)
+    const line: LogLine = { appId: e.appId, instanceId: e.instanceId, stream: 'system', line: `instance ${e.reason}`, at: new Date() }
+    deps.bus.publish(`logs:${e.appId}`, line)
+    const set = looping
+      ? { status: 'error' as const, error: `crash loop: the app keeps exiting (last: ${e.reason}); deploy a fix` }
+      : { error: `the app ${e.reason}; it restarts on the next request` }
+    void deps.repos.apps.update(e.appId, set).catch(() => {})
+  })
+}

@@ -1,0 +1,84 @@
+// Innermost link: forwards the request to the ready instance and streams the answer back.
+import type { Handler, ProxyRequest } from './chain'
+import { downstreamHeaders, readTraceback, upstreamHeaders } from './headers'
+import { proxyError } from './respond'
+
+/** Limits of forwarding. */
+export interface ForwardOptions {
+  /** Time until the app's response headers arrive, in ms. */
+  timeoutMs: number
+  /** Largest request body forwarded, in bytes. */
+  bodyLimit: number
+}
+
+/** A stream that stops (and flags it) once more than `limit` bytes went through: bodies are never buffered whole. */
+function limited(body: ReadableStream<Uint8Array>, limit: number, onExceeded: () => void): ReadableStream<Uint8Array> {
+  let seen = 0
+  return body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, ctrl) {
+        seen += chunk.byteLength
+        if (seen > limit) {
+          onExceeded()
+          ctrl.error(new Error('request body over the limit'))
+          return
+        }
+        ctrl.enqueue(chunk)
+      },
+    }),
+  )
+}
+
+/** The forward link. */
+export function forward(opts: ForwardOptions): Handler {
+  return async (pr: ProxyRequest) => {
+    const { request, match, endpoint } = pr
+    if (!endpoint) throw new Error('forward called without an endpoint')
+    const tooBig = () =>
+      proxyError(request, 413, 'Payload Too Large', `the request body is larger than ${opts.bodyLimit} bytes`, { requestId: pr.requestId, code: 'payload_too_large' })
+    const hasBody = request.method !== 'GET' && request.method !== 'HEAD' && request.body !== null
+    const declared = Number(request.headers.get('content-length') ?? 0)
+    if (declared > opts.bodyLimit) {
+      pr.error = 'request body over the limit'
+      return tooBig()
+    }
+    let exceeded = false
+    const url = new URL(request.url)
+    const ctrl = new AbortController()
+    const timer = setTimeout(() => ctrl.abort(), opts.timeoutMs)
+    try {
+      const res = await fetch(endpoint.baseUrl + match.path, {
+        method: request.method,
+        headers: upstreamHeaders(request.headers, {
+          requestId: pr.requestId, clientIp: pr.clientIp, proto: url.protocol.replace(':', ''),
+          host: request.headers.get('host') ?? url.host, prefix: match.prefix,
+        }),
+        body: hasBody ? limited(request.body!, opts.bodyLimit, () => (exceeded = true)) : undefined,
+        redirect: 'manual',
+        signal: AbortSignal.any([ctrl.signal, request.signal]),
+        decompress: false,
+        unix: endpoint.unix,
+        duplex: 'half',
+      } as RequestInit)
+      pr.traceback = readTraceback(res.headers)
+      return new Response(res.body, { status: res.status, statusText: res.statusText, headers: downstreamHeaders(res.headers, pr.requestId) })
+    } catch (err) {
+      if (exceeded) {
+        pr.error = 'request body over the limit'
+        return tooBig()
+      }
+      if (ctrl.signal.aborted) {
+        pr.error = `no response within ${opts.timeoutMs} ms`
+        return proxyError(request, 504, 'Gateway Timeout', `${pr.app.name} did not answer within ${Math.round(opts.timeoutMs / 1000)} s`, {
+          appName: pr.app.name, requestId: pr.requestId, code: 'timeout',
+        })
+      }
+      pr.error = `upstream failed: ${(err as Error).message}`
+      return proxyError(request, 502, 'Bad Gateway', `${pr.app.name} closed the connection before answering (it may have crashed); the next request restarts it`, {
+        appName: pr.app.name, requestId: pr.requestId, code: 'bad_gateway',
+      })
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+}

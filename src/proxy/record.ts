@@ -1,0 +1,39 @@
+// Records every proxied request: method, path, status, latency, cold start, error and traceback.
+import type { RequestLogDoc } from '../data/events.repo'
+import type { Handler, ProxyRequest } from './chain'
+
+/** Where records go (the domain's request recorder). */
+export interface RecordSink {
+  record(doc: RequestLogDoc): void
+}
+
+/** The record link. */
+export function record(sink: RecordSink, inner: Handler): Handler {
+  return async (pr: ProxyRequest) => {
+    let res: Response | null = null
+    try {
+      res = await inner(pr)
+      return res
+    } catch (err) {
+      pr.error = `platform error: ${(err as Error).message}`
+      throw err
+    } finally {
+      write(sink, pr, res?.status ?? 500)
+    }
+  }
+}
+
+function write(sink: RecordSink, pr: ProxyRequest, status: number): void {
+    const path = pr.match.path.split('?')[0]!.slice(0, 500)
+    sink.record({
+      _id: pr.requestId, appId: pr.app.id, requestId: pr.requestId, method: pr.request.method, path,
+      status, latencyMs: Math.round((performance.now() - pr.started) * 100) / 100, cold: pr.cold,
+      error: pr.error ?? (status >= 500 && pr.traceback ? firstLine(pr.traceback) : null),
+      traceback: pr.traceback ?? null, at: new Date(),
+    })
+}
+
+function firstLine(tb: string): string {
+  const lines = tb.trim().split('\n')
+  return (lines[lines.length - 1] ?? '').slice(0, 300)
+}
