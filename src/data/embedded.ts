@@ -1,6 +1,6 @@
 // The embedded MongoDB-wire server: used when MONGO_URL is unset. Starts mongod when it is on
 // PATH, else FerretDB (SQLite backend) built by scripts/setup.sh, and restarts it if it dies.
-import { existsSync, mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 
@@ -39,6 +39,17 @@ export function dbServerArgv(kind: 'mongod' | 'ferretdb', bin: string, dir: stri
   ]
 }
 
+/** A server left behind by a platform that was killed would share our data files: stop it first. */
+function killStale(pidFile: string): void {
+  if (!existsSync(pidFile)) return
+  const pid = Number(readFileSync(pidFile, 'utf8'))
+  if (!Number.isInteger(pid) || pid <= 1) return
+  try {
+    const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+    if (cmd.includes('ferretdb') || cmd.includes('mongod')) process.kill(pid, 'SIGKILL')
+  } catch {}
+}
+
 async function waitForPort(port: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {
@@ -61,6 +72,7 @@ export async function startEmbeddedDb(dataDir: string, log: (msg: string) => voi
   }
   const dir = join(dataDir, found.kind === 'mongod' ? 'mongodb' : 'ferretdb')
   mkdirSync(dir, { recursive: true, mode: 0o700 })
+  killStale(join(dir, 'server.pid'))
   const port = await freePort()
   let stopping = false
   let proc: ReturnType<typeof Bun.spawn> | null = null
@@ -69,6 +81,7 @@ export async function startEmbeddedDb(dataDir: string, log: (msg: string) => voi
   const spawn = () => {
     const started = Date.now()
     proc = Bun.spawn(dbServerArgv(found.kind, found.bin, dir, port), { stdout: 'ignore', stderr: 'inherit', cwd: dir })
+    writeFileSync(join(dir, 'server.pid'), String(proc.pid))
     proc.exited.then(async (code) => {
       if (stopping) return
       failures = Date.now() - started > 30_000 ? 1 : failures + 1
@@ -90,6 +103,7 @@ export async function startEmbeddedDb(dataDir: string, log: (msg: string) => voi
         await Promise.race([proc.exited, Bun.sleep(3000)])
         proc.kill('SIGKILL')
       }
+      rmSync(join(dir, 'server.pid'), { force: true })
     },
   }
 }

@@ -14,11 +14,11 @@ export class CrashTracker {
     return list.length >= this.loopAfter
   }
 
-  /** Milliseconds to wait before the next restart (exponential: 0, 200, 400, 800 … ≤ 10 s). */
+  /** Milliseconds to wait before the next restart (first crash: none; then 200, 400, 800 … ≤ 10 s). */
   backoffMs(appId: string): number {
     const list = this.recent(appId)
-    if (!list.length) return 0
-    const wait = Math.min(100 * 2 ** list.length, 10_000)
+    if (list.length < 2) return 0
+    const wait = Math.min(100 * 2 ** (list.length - 1), 10_000)
     return Math.max(0, list[list.length - 1]! + wait - this.now())
   }
 

@@ -167,7 +167,11 @@ export function deployService(deps: DomainDeps, apps: AppsService, crashes: Cras
         const app = await repos.apps.byId(appId)
         if (!app) throw notFound('app')
         if (app.currentVersion === null) throw new DomainError(404, 'not_deployed', `${app.name} has no deployed version yet: deploy it first`)
-        const wait = crashes.backoffMs(appId)
+        let wait = crashes.backoffMs(appId)
+        if (wait > 0 && wait <= 2000) {
+          await Bun.sleep(wait) // a short backoff is held, not refused
+          wait = 0
+        }
         if (wait > 0) {
           const retryAfter = Math.ceil(wait / 1000)
           throw new DomainError(503, 'restarting', `${app.name} crashed and restarts in ${retryAfter} s${app.error ? ` (${app.error})` : ''}`, { retryAfter })

@@ -9,6 +9,8 @@ export interface ForwardOptions {
   timeoutMs: number
   /** Largest request body forwarded, in bytes. */
   bodyLimit: number
+  /** Called when an app timed out: a stuck instance is recycled (ACCEPTANCE 3). */
+  onTimeout?: (appId: string) => void
 }
 
 /** A stream that stops (and flags it) once more than `limit` bytes went through: bodies are never buffered whole. */
@@ -69,6 +71,7 @@ export function forward(opts: ForwardOptions): Handler {
       }
       if (ctrl.signal.aborted) {
         pr.error = `no response within ${opts.timeoutMs} ms`
+        opts.onTimeout?.(pr.app.id)
         return proxyError(request, 504, 'Gateway Timeout', `${pr.app.name} did not answer within ${Math.round(opts.timeoutMs / 1000)} s`, {
           appName: pr.app.name, requestId: pr.requestId, code: 'timeout',
         })

@@ -15,7 +15,11 @@ export const proxyPlugin = (s: Services) => {
     s.recorder,
     activate(
       { endpoint: (id) => runtime.endpoint(id), activate: (id) => s.deploy.activate(id) },
-      forward({ timeoutMs: config.requestTimeoutMs, bodyLimit: config.appBodyLimit }),
+      forward({
+        timeoutMs: config.requestTimeoutMs,
+        bodyLimit: config.appBodyLimit,
+        onTimeout: (id) => void runtime.stop(id).catch(() => {}),
+      }),
     ),
   )
 
