@@ -1,5 +1,6 @@
 // apps and their immutable versions. Every lookup for a user's app is scoped by owner.
 import type { Db } from 'mongodb'
+import { KeyedMutex } from '../lib/keyed-mutex'
 
 /** Lifecycle of an app as the user sees it. */
 export type AppStatus = 'draft' | 'deploying' | 'running' | 'sleeping' | 'waking' | 'error'
@@ -69,8 +70,13 @@ function versionOut(v: unknown): VersionDoc | null {
   return doc.files ? { ...doc, files: unpack(doc.files) } : doc
 }
 
-/** Data access for apps and app_versions. */
+/**
+ * Data access for apps and app_versions.
+ * FerretDB v1 applies an update as read-modify-write of the whole document, so two concurrent
+ * updates of one app can lose a field: every write to an app goes through a per-app queue.
+ */
 export function appsRepo(db: Db) {
+  const writes = new KeyedMutex()
   const apps = db.collection<AppDoc>('apps')
   const versions = db.collection<VersionDoc>('app_versions')
   const rawApps = db.collection('apps')
@@ -86,19 +92,24 @@ export function appsRepo(db: Db) {
     /** Apps that should be serving (used to bring them back after a platform restart). */
     deployed: async () => (await apps.find({ currentVersion: { $ne: null } }).toArray()).map((a) => appOut(a)!),
     update: (id: string, set: Partial<AppDoc>) =>
-      rawApps.updateOne({ _id: String(id) as never }, { $set: { ...appIn(set), updatedAt: new Date() } }),
-    touch: (id: string, at: Date) => apps.updateOne({ _id: String(id) }, { $set: { lastRequestAt: at } }),
+      writes.run(id, () => rawApps.updateOne({ _id: String(id) as never }, { $set: { ...appIn(set), updatedAt: new Date() } })),
+    touch: (id: string, at: Date) => writes.run(id, () => apps.updateOne({ _id: String(id) }, { $set: { lastRequestAt: at } })),
     remove: (ownerId: string, id: string) => apps.deleteOne({ _id: String(id), ownerId: String(ownerId) }),
     /** Reserves the next version number of an app. */
-    async nextVersion(id: string): Promise<number> {
+    nextVersion: (id: string): Promise<number> => writes.run(id, async () => {
       const doc = await apps.findOneAndUpdate(
         { _id: String(id) },
         { $inc: { versionCounter: 1 } },
         { returnDocument: 'after' },
       )
       if (!doc) throw new Error(`app ${id} vanished`)
+      const [latest] = await versions.find({ appId: String(id) }, { projection: { version: 1 } }).sort({ version: -1 }).limit(1).toArray()
+      if (latest && latest.version >= doc.versionCounter) {
+        await apps.updateOne({ _id: String(id) }, { $set: { versionCounter: latest.version + 1 } })
+        return latest.version + 1
+      }
       return doc.versionCounter
-    },
+    }),
     insertVersion: (v: VersionDoc) => rawVersions.insertOne({ ...v, files: pack(v.files) } as never),
     version: async (appId: string, version: number) =>
       versionOut(await versions.findOne({ appId: String(appId), version: Number(version) })),

@@ -45,7 +45,7 @@ export async function startPlatform(env: Record<string, string> = {}): Promise<T
   const call: TestPlatform['call'] = (method, path, opts = {}) => {
     const headers: Record<string, string> = { ...(opts.headers ?? {}) }
     if (opts.token) headers.authorization = `Bearer ${opts.token}`
-    let body: BodyInit | undefined
+    let body: string | undefined
     if (opts.body !== undefined) {
       body = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body)
       headers['content-type'] ??= 'application/json'

@@ -4,11 +4,12 @@ import type { PropsWithChildren } from '@kitajs/html'
 /** Props of the bare layout. */
 export interface BareProps {
   title: string
-  head?: string
+  /** Trusted markup for <head> (never user content). */
+  safeHead?: string
 }
 
 /** A full HTML document with inline styles only (works when the platform's assets are unreachable). */
-export function Bare({ title, head, children }: PropsWithChildren<BareProps>) {
+export function Bare({ title, safeHead, children }: PropsWithChildren<BareProps>) {
   return (
     <>
       {'<!doctype html>'}
@@ -18,7 +19,7 @@ export function Bare({ title, head, children }: PropsWithChildren<BareProps>) {
           <meta name="viewport" content="width=device-width, initial-scale=1" />
           <title safe>{title}</title>
           <style>{BARE_CSS}</style>
-          {head ?? ''}
+          {safeHead ?? ''}
         </head>
         <body>
           <main class="card">{children}</main>

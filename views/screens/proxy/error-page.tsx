@@ -15,7 +15,7 @@ export interface ProxyErrorProps {
 export function ProxyErrorPage(p: ProxyErrorProps) {
   return (
     <Bare title={`${p.status} · ${p.title}`}>
-      <span class="badge">{String(p.status)}</span>
+      <span class="badge" safe>{String(p.status)}</span>
       <h1 safe>{p.appName ? `${p.appName}: ${p.title}` : p.title}</h1>
       <p safe>{p.message}</p>
       {p.traceback ? <pre safe>{p.traceback}</pre> : ''}
