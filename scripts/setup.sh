@@ -6,9 +6,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
-FP_CACHE=${FP_CACHE:-$HOME/.cache/fastapi-platform}
+# As root, app processes run under their own uids and must read the runner's Python: keep it in
+# a world-readable place (a venv under /root would be unreadable to them).
+if [ "$(id -u)" = 0 ]; then FP_CACHE=${FP_CACHE:-/var/cache/fastapi-platform}; else FP_CACHE=${FP_CACHE:-$HOME/.cache/fastapi-platform}; fi
 FERRETDB_VERSION=v1.24.2
-mkdir -p "$FP_CACHE/bin"
+mkdir -p "$FP_CACHE/bin" && chmod 755 "$FP_CACHE" "$FP_CACHE/bin"
 say() { printf '\033[1;34m[setup]\033[0m %s\n' "$*" >&2; }
 
 # 1. bun
@@ -25,14 +27,20 @@ if [ ! -d node_modules ] || [ package.json -nt node_modules ] || [ bun.lock -nt 
   touch node_modules
 fi
 
-# 3. Python venv for the runner, keyed by the pinned requirements
-command -v python3 >/dev/null 2>&1 || { echo "setup: python3 (3.11+) is needed" >&2; exit 1; }
-REQ_HASH=$(cat runner/requirements.txt runner/requirements-dev.txt | sha256sum | cut -c1-12)
+# 3. Python venv for the runner, keyed by the pinned requirements and the base interpreter.
+#    Prefer the system interpreter (readable by every uid) over one under a private home.
+PY=""
+for cand in /usr/bin/python3 /usr/local/bin/python3 "$(command -v python3 || true)"; do
+  if [ -x "$cand" ] && "$cand" -c 'import sys, venv, ensurepip; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then PY=$cand; break; fi
+done
+[ -n "$PY" ] || { echo "setup: Python 3.11+ with the venv module is needed (apt-get install python3-venv)" >&2; exit 1; }
+REQ_HASH=$( (cat runner/requirements.txt runner/requirements-dev.txt; echo "$PY") | sha256sum | cut -c1-12)
 VENV="$FP_CACHE/venv-$REQ_HASH"
 if [ ! -x "$VENV/bin/python" ] || [ ! -f "$VENV/.complete" ]; then
-  say "creating the runner's Python environment in $VENV"
+  say "creating the runner's Python environment in $VENV (from $PY)"
   rm -rf "$VENV"
-  python3 -m venv "$VENV"
+  mkdir -p "$FP_CACHE" && chmod 755 "$FP_CACHE"
+  "$PY" -m venv "$VENV"
   "$VENV/bin/pip" install -q --disable-pip-version-check -r runner/requirements-dev.txt
   touch "$VENV/.complete"
 fi

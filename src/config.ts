@@ -29,7 +29,17 @@ export interface Config {
   startTimeoutMs: number
   /** Upstream timeout of one proxied request, in ms. */
   requestTimeoutMs: number
+  /** Longest a request waits for a sleeping app to wake, in ms (then 504). */
+  wakeTimeoutMs: number
+  /** Requests that may wait for one app's wake (then 503). */
+  wakeQueue: number
+  /** How long a browser navigation is held before it gets the waking page, in ms. */
+  wakeHoldHtmlMs: number
+  /** How often the idle scaler looks for idle apps, in ms. */
+  idleCheckMs: number
   versionsKept: number
+  /** First uid handed to apps (local runtime, when root); each app gets the next one. */
+  appUidBase: number
   /** Per-app resource limits for the local runtime. */
   limits: AppLimits
 }
@@ -76,7 +86,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     appBodyLimit: int(env, 'APP_BODY_LIMIT', 32 * 1024 * 1024),
     startTimeoutMs: int(env, 'START_TIMEOUT_MS', 30_000),
     requestTimeoutMs: int(env, 'REQUEST_TIMEOUT_MS', 60_000),
+    wakeTimeoutMs: int(env, 'WAKE_TIMEOUT_MS', 30_000),
+    wakeQueue: int(env, 'WAKE_QUEUE', 1000),
+    wakeHoldHtmlMs: int(env, 'WAKE_HOLD_HTML_MS', 400),
+    idleCheckMs: int(env, 'IDLE_CHECK_MS', 15_000),
     versionsKept: int(env, 'VERSIONS_KEPT', 20),
+    appUidBase: int(env, 'APP_UID_BASE', 200_000),
     limits: {
       memoryMb: int(env, 'APP_MEMORY_MB', 1024),
       processes: int(env, 'APP_MAX_PROCESSES', 64),

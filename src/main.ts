@@ -2,6 +2,7 @@
 import { createApp } from './app'
 import { boot } from './boot'
 import { loadConfig } from './config'
+import { startIdleScaler } from './loops/idle-scaler'
 
 const config = loadConfig()
 const started = performance.now()
@@ -21,22 +22,26 @@ console.log(
     `database ${platform.embedded ? `embedded ${platform.embedded.kind}` : 'MONGO_URL'}) in ${Math.round(performance.now() - started)} ms`,
 )
 
-// Bring deployed apps back after a restart (ACCEPTANCE 28): warm the zygote, then start them.
-void (async () => {
-  const deps = services.deps
-  const runtime = deps.runtime as { zygote?: { ensure(): Promise<void> } }
-  await runtime.zygote?.ensure().catch((e) => console.error(`[runtime] ${e.message}`))
-  for (const a of await deps.repos.apps.deployed()) {
-    if (a.status !== 'running') continue
-    await services.deploy.activate(a._id).catch((e) => console.error(`[restore] ${a.slug}: ${e.message}`))
-  }
-})()
+// After a restart nothing runs yet: deployed apps are sleeping and wake on their next request
+// (ACCEPTANCE 28). Warm the zygote now so that first wake is fast.
+await services.deps.repos.apps.sleepAll()
+const zygote = (services.deps.runtime as { zygote?: { ensure(): Promise<void> } }).zygote
+void zygote?.ensure().catch((e) => console.error(`[runtime] ${e.message}`))
+
+const idle = startIdleScaler({
+  repos: services.deps.repos,
+  runtime: services.deps.runtime,
+  lastRequestAt: (id) => services.recorder.lastRequestAt(id),
+  startedAt: (id) => services.deps.runtime.endpoint(id)?.startedAt,
+  log: (m) => console.log(m),
+}, config.idleCheckMs)
 
 let stopping = false
 const shutdown = async (signal: string) => {
   if (stopping) return
   stopping = true
   console.log(`${signal}: shutting down`)
+  await idle.stop()
   await app.stop().catch(() => {})
   await platform.close().catch((e) => console.error(e))
   process.exit(0)

@@ -94,6 +94,8 @@ export function appsRepo(db: Db) {
     update: (id: string, set: Partial<AppDoc>) =>
       writes.run(id, () => rawApps.updateOne({ _id: String(id) as never }, { $set: { ...appIn(set), updatedAt: new Date() } })),
     touch: (id: string, at: Date) => writes.run(id, () => apps.updateOne({ _id: String(id) }, { $set: { lastRequestAt: at } })),
+    /** After a platform restart no instance exists: serving apps become sleeping (woken on demand). */
+    sleepAll: () => apps.updateMany({ status: { $in: ['running', 'waking', 'deploying'] } }, { $set: { status: 'sleeping' } }),
     remove: (ownerId: string, id: string) => apps.deleteOne({ _id: String(id), ownerId: String(ownerId) }),
     /** Reserves the next version number of an app. */
     nextVersion: (id: string): Promise<number> => writes.run(id, async () => {

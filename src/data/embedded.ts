@@ -26,8 +26,12 @@ export function findDbServer(env = process.env): { kind: 'mongod' | 'ferretdb'; 
   if (mongod) return { kind: 'mongod', bin: mongod }
   const ferret = Bun.which('ferretdb')
   if (ferret) return { kind: 'ferretdb', bin: ferret }
-  const cached = join(env.FP_CACHE || join(homedir(), '.cache/fastapi-platform'), 'bin/ferretdb')
-  return existsSync(cached) ? { kind: 'ferretdb', bin: cached } : null
+  const caches = env.FP_CACHE ? [env.FP_CACHE] : ['/var/cache/fastapi-platform', join(homedir(), '.cache/fastapi-platform')]
+  for (const dir of caches) {
+    const cached = join(dir, 'bin/ferretdb')
+    if (existsSync(cached)) return { kind: 'ferretdb', bin: cached }
+  }
+  return null
 }
 
 /** The argv that starts a server on `port` with its data under `dir` (pure; no shell involved). */

@@ -25,6 +25,8 @@ export interface RequestLogDoc {
   status: number
   latencyMs: number
   cold: boolean
+  /** Time spent waking the app for this request, in ms (cold starts only). */
+  wakeMs?: number | null
   error?: string | null
   traceback?: string | null
   at: Date
@@ -51,6 +53,11 @@ export function eventsRepo(db: Db) {
       return requests.find(q, { projection: { traceback: 0 } }).sort({ at: -1 }).limit(opts.limit).toArray()
     },
     request: (appId: string, id: string) => requests.findOne({ appId: String(appId), _id: String(id) }),
+    /** Wake durations of the app's last `n` cold starts, newest first. */
+    async wakeTimes(appId: string, n = 100): Promise<number[]> {
+      const rows = await requests.find({ appId: String(appId), cold: true }, { projection: { wakeMs: 1 } }).sort({ at: -1 }).limit(n).toArray()
+      return rows.map((r) => r.wakeMs).filter((x): x is number => typeof x === 'number')
+    },
     removeForApp: async (appId: string) => {
       await deploys.deleteMany({ appId: String(appId) })
       await requests.deleteMany({ appId: String(appId) })

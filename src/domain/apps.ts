@@ -2,6 +2,7 @@
 import { nanoid } from 'nanoid'
 import type { AppDoc } from '../data/apps.repo'
 import { open, seal } from '../lib/crypto'
+import { percentile, round2 } from '../lib/stats'
 import { fileSetProblems, type FileMap } from '../lib/files'
 import { RESERVED_SLUGS, slugify } from '../lib/slug'
 import type { DomainDeps } from './context'
@@ -11,7 +12,6 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/
 const RESERVED_ENV = /^(PLATFORM_|FP_)/
 const MAX_ENV = 100
 const MAX_ENV_VALUE = 32 * 1024
-const FIRST_APP_UID = 200_000
 
 /** The app as the API shows it. */
 export interface AppView {
@@ -101,7 +101,7 @@ export function appsService(deps: DomainDeps) {
       const app: AppDoc = {
         _id: id, ownerId, name, slug: await uniqueSlug(name), status: 'draft', error: null, entrypoint,
         draft: { files, entrypoint, updatedAt: now }, currentVersion: null, versionCounter: 0, env: [],
-        settings: { idleMinutes: 15 }, uid: await settings.next('app-uid', FIRST_APP_UID),
+        settings: { idleMinutes: 15 }, uid: await settings.next('app-uid', deps.config.appUidBase),
         lastRequestAt: null, deployedAt: null, createdAt: now, updatedAt: now,
       }
       try {
@@ -199,6 +199,12 @@ export function appsService(deps: DomainDeps) {
       if (!r) throw notFound('request')
       const { _id, ...rest } = r
       return { id: _id, ...rest }
+    },
+
+    /** Count, p50 and p95 of the app's last 100 wakes (from the request records). */
+    async wakeStats(appId: string) {
+      const times = await events.wakeTimes(appId, 100)
+      return { count: times.length, p50Ms: times.length ? round2(percentile(times, 50)) : null, p95Ms: times.length ? round2(percentile(times, 95)) : null }
     },
 
     async remove(ownerId: string, id: string) {

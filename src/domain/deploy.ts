@@ -180,7 +180,7 @@ export function deployService(deps: DomainDeps, apps: AppsService, crashes: Cras
         if (!v) throw new DomainError(500, 'version_missing', `version ${app.currentVersion} of ${app.name} is missing`)
         try {
           const started = await runtime.start(specFor(app, v))
-          if (app.status !== 'running' || app.error) await repos.apps.update(appId, { status: 'running', error: null })
+          if (app.status !== 'running' || app.error) void repos.apps.update(appId, { status: 'running', error: null }).catch(() => {})
           return started
         } catch (err) {
           const e = err instanceof StartError ? err : new StartError(String(err))

@@ -16,6 +16,8 @@ export interface ProxyRequest {
   endpoint?: Endpoint
   /** Set by activate: the request waited for a start. */
   cold: boolean
+  /** Set by activate: how long the wait for the start took, in ms. */
+  wakeMs?: number
   /** Set by inner links for the record: a platform-side error and the app's traceback. */
   error?: string
   traceback?: string | null

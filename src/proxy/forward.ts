@@ -11,6 +11,8 @@ export interface ForwardOptions {
   bodyLimit: number
   /** Called when an app timed out: a stuck instance is recycled (ACCEPTANCE 3). */
   onTimeout?: (appId: string) => void
+  /** Called when an instance refuses connections (it died before its exit was reported). */
+  onDead?: (appId: string, instanceId: string) => void
 }
 
 /** A stream that stops (and flags it) once more than `limit` bytes went through: bodies are never buffered whole. */
@@ -76,6 +78,9 @@ export function forward(opts: ForwardOptions): Handler {
           appName: pr.app.name, requestId: pr.requestId, code: 'timeout',
         })
       }
+      const code = (err as { code?: string }).code
+      // The instance is gone (crashed; its exit may not be reported yet): the next request starts a new one.
+      if (code === 'ENOENT' || code === 'ECONNREFUSED' || code === 'ECONNRESET') opts.onDead?.(pr.app.id, endpoint.instanceId)
       pr.error = `upstream failed: ${(err as Error).message}`
       return proxyError(request, 502, 'Bad Gateway', `${pr.app.name} closed the connection before answering (it may have crashed); the next request restarts it`, {
         appName: pr.app.name, requestId: pr.requestId, code: 'bad_gateway',

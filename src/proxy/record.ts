@@ -28,6 +28,7 @@ function write(sink: RecordSink, pr: ProxyRequest, status: number): void {
     sink.record({
       _id: pr.requestId, appId: pr.app.id, requestId: pr.requestId, method: pr.request.method, path,
       status, latencyMs: Math.round((performance.now() - pr.started) * 100) / 100, cold: pr.cold,
+      wakeMs: pr.wakeMs ?? null,
       error: pr.error ?? (status >= 500 && pr.traceback ? firstLine(pr.traceback) : null),
       traceback: pr.traceback ?? null, at: new Date(),
     })

@@ -22,6 +22,8 @@ export interface Endpoint {
   version: number
   unix?: string
   baseUrl: string
+  /** When the instance became ready (ms since epoch). */
+  startedAt: number
 }
 
 /** Something the runtime noticed about an app: output lines and instance exits. */
@@ -44,6 +46,10 @@ export interface Runtime {
   start(spec: AppSpec): Promise<Endpoint>
   /** The ready endpoint of an app, if one is running (the warm path: a map lookup). */
   endpoint(appId: string): Endpoint | undefined
+  /** Forgets an instance found dead (its socket refuses connections) before its exit is reported. */
+  discard(appId: string, instanceId: string): void
+  /** Ids of the apps that have a serving instance. */
+  running(): string[]
   /** Stops an app's instances; its code stays. */
   stop(appId: string): Promise<void>
   /** Stops an app and deletes everything the runtime keeps for it. */

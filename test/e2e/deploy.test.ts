@@ -125,6 +125,31 @@ describe('deploy and call', () => {
     expect(r.body).toContain('PLATFORM_MONGO_URI')
   })
 
+  test('the app runs under its own uid (when the platform is root), lazy imports and lifespan work', async () => {
+    const files = { 'app.py': [
+      'import os, asyncio',
+      'from contextlib import asynccontextmanager',
+      'from fastapi import FastAPI',
+      'state = {}',
+      '@asynccontextmanager',
+      'async def life(app):',
+      '    import statistics, decimal, zoneinfo, csv',
+      '    state["mean"] = statistics.mean([1, 2, 3])',
+      '    yield',
+      'app = FastAPI(lifespan=life)',
+      '@app.get("/")',
+      'def r():',
+      '    import fractions',
+      '    return {"uid": os.getuid(), "mean": state.get("mean"), "frac": str(fractions.Fraction(1, 3))}',
+    ].join('\n') }
+    const c = await create('Lazy Imports', files)
+    expect(c.body.status).toBe('running')
+    const r = await p.json('GET', `/app/${c.body.slug}/`)
+    expect(r.body.mean).toBe(2)
+    expect(r.body.frac).toBe('1/3')
+    if (process.getuid?.() === 0) expect(r.body.uid).toBeGreaterThanOrEqual(200000)
+  })
+
   test('draft save does not deploy; delete removes the app and its URL', async () => {
     const c = await create('Drafty', HELLO)
     const changed = { 'app.py': HELLO['app.py'].replace('Hello, world!', 'draft only') }

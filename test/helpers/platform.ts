@@ -37,7 +37,9 @@ export async function startPlatform(env: Record<string, string> = {}): Promise<T
   const dataDir = mkdtempSync(join(tmpdir(), 'fp-test-'))
   const config = loadConfig({
     DATA_DIR: dataDir, MONGO_URL: await testMongoUrl(), MONGO_DB: `t_${nanoid(8).replace(/[^a-zA-Z0-9]/g, 'x')}`,
-    BASE_URL: 'http://localhost:8080', RUNNER_PYTHON: process.env.RUNNER_PYTHON ?? '', ...env,
+    BASE_URL: 'http://localhost:8080', RUNNER_PYTHON: process.env.RUNNER_PYTHON ?? '',
+    // Platforms in one test run share the machine: give each its own range of app uids.
+    APP_UID_BASE: String(300_000 + Math.floor(Math.random() * 600) * 1000), ...env,
   }, join(import.meta.dir, '../..'))
   const b = await boot(config, () => {})
   const app = createApp(b.services)

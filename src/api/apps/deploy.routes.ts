@@ -25,10 +25,12 @@ export const deployApi = (s: Services) => {
     .get('/:id/status', async ({ principal, params }) => {
       const app = await s.apps.get(principal.user.id, params.id)
       const ep = s.deps.runtime.endpoint(app._id)
+      const starting = s.deploy.starting(app._id)
       return {
         ...appView(s.deps, app),
+        ...(starting ? { status: 'waking' } : {}),
         instance: ep ? { id: ep.instanceId, version: ep.version } : null,
-        starting: s.deploy.starting(app._id),
+        starting,
       }
     }, { auth: true })
     .get('/:id/deploy-status', async ({ principal, params }) => {

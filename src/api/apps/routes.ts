@@ -8,10 +8,13 @@ import * as m from './model'
 
 /** App CRUD routes. */
 export const appsApi = (s: Services) => {
-  const view = (a: Parameters<typeof appView>[1]) => appView(s.deps, a)
-  const detail = (a: Parameters<typeof appView>[1]) => ({
+  const view = (a: Parameters<typeof appView>[1]) => {
+    const v = appView(s.deps, a)
+    return s.deploy.starting(a._id) ? { ...v, status: 'waking' as const } : v
+  }
+  const detail = async (a: Parameters<typeof appView>[1]) => (await s.recorder.flush(), {
     ...view(a), files: a.draft.files, draftEntrypoint: a.draft.entrypoint, draftUpdatedAt: a.draft.updatedAt,
-    env: s.apps.envList(a, false),
+    env: s.apps.envList(a, false), wakes: await s.apps.wakeStats(a._id),
   })
   /** Deploys and reports the outcome inside a 2xx answer (the app exists either way). */
   const deployOutcome = async (ownerId: string, id: string) => {
@@ -44,7 +47,7 @@ export const appsApi = (s: Services) => {
       if (body.env) app = await s.apps.setEnv(owner, params.id, body.env)
       if (body.deploy === false) return detail(app)
       const out = await deployOutcome(owner, params.id)
-      return { ...detail(out.app), deploy: out.deploy }
+      return { ...(await detail(out.app)), deploy: out.deploy }
     }, { auth: true, body: m.updateApp })
     .delete('/:id', async ({ principal, params }) => {
       const app = await s.apps.get(principal.user.id, params.id)

@@ -1,5 +1,5 @@
 // The local runtime: app instances are children of a pre-warmed zygote, served over Unix sockets.
-import { chmodSync, chownSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, chownSync, existsSync, mkdirSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { nanoid } from 'nanoid'
@@ -33,6 +33,17 @@ interface Pending {
 
 const IS_ROOT = process.getuid?.() === 0
 
+/** Directories on the way to `file` that other uids cannot traverse (apps could not import from there). */
+export function privateDirs(file: string): string[] {
+  const out: string[] = []
+  let dir = realpathSync(file)
+  while (dir !== '/') {
+    dir = join(dir, '..')
+    if ((statSync(dir).mode & 0o001) === 0) out.push(dir)
+  }
+  return out
+}
+
 /** Creates the local runtime (zygote, log socket, instance table). */
 export function createLocalRuntime(opts: LocalRuntimeOptions): Runtime & { zygote: Zygote } {
   const log = opts.log ?? console.error
@@ -42,6 +53,13 @@ export function createLocalRuntime(opts: LocalRuntimeOptions): Runtime & { zygot
   mkdirSync(runDir, { recursive: true, mode: 0o700 })
   chmodSync(runDir, 0o700)
   if (IS_ROOT) chmodSync(opts.dataDir, 0o711) // app uids may traverse DATA_DIR, never list it
+  if (IS_ROOT && existsSync(opts.python)) {
+    const hidden = privateDirs(opts.python)
+    if (hidden.length) {
+      log(`[runtime] warning: apps run under their own uids but cannot read ${hidden.join(', ')} ` +
+        `(where ${opts.python} lives): lazy imports will fail. Run scripts/setup.sh, which puts the runner venv in /var/cache/fastapi-platform.`)
+    }
+  }
   const appsDir = join(opts.dataDir, 'apps')
   mkdirSync(appsDir, { recursive: true, mode: 0o711 })
 
@@ -75,7 +93,7 @@ export function createLocalRuntime(opts: LocalRuntimeOptions): Runtime & { zygot
       rmSync(inst.socketPath, { force: true })
       const wasCurrent = current.get(inst.appId)?.instanceId === inst.instanceId
       if (wasCurrent) current.delete(inst.appId)
-      emit({ type: 'exit', appId: inst.appId, instanceId: inst.instanceId, version: inst.version, reason, expected: inst.stopping || !wasCurrent })
+      emit({ type: 'exit', appId: inst.appId, instanceId: inst.instanceId, version: inst.version, reason, expected: inst.stopping })
     }
   })
 
@@ -131,7 +149,7 @@ export function createLocalRuntime(opts: LocalRuntimeOptions): Runtime & { zygot
       const socketPath = join(runDir, `${instanceId}.sock`)
       const inst: Instance = {
         instanceId, appId: spec.appId, version: spec.version, pid: 0, socketPath, stopping: false,
-        unix: socketPath, baseUrl: 'http://app.local',
+        unix: socketPath, baseUrl: 'http://app.local', startedAt: 0,
       }
       const paths = appPaths(appsDir, spec.appId, spec.hash)
       const cmd = buildSpawnCommand(spec, {
@@ -158,12 +176,17 @@ export function createLocalRuntime(opts: LocalRuntimeOptions): Runtime & { zygot
         clearTimeout(timer)
         pending.delete(instanceId)
       }
+      inst.startedAt = Date.now()
       const previous = current.get(spec.appId)
       current.set(spec.appId, inst)
       if (previous) void stopInstance(previous)
       return inst
     },
     endpoint: (appId) => current.get(appId),
+    running: () => [...current.keys()],
+    discard(appId, instanceId) {
+      if (current.get(appId)?.instanceId === instanceId) current.delete(appId)
+    },
     async stop(appId) {
       const inst = current.get(appId)
       current.delete(appId)

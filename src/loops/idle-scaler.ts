@@ -1,0 +1,66 @@
+// The idle scaler: an app with no request for its idle time goes to sleep (process stopped;
+// code, env, database and history kept). Timer semantics: from the last request (or the start,
+// when nothing came since), never from the wake. Clock and interval are injectable for tests.
+import type { AppDoc } from '../data/apps.repo'
+import type { Repos } from '../domain/context'
+import type { Runtime } from '../runtime/types'
+
+/** What the scaler needs. */
+export interface IdleScalerDeps {
+  repos: Pick<Repos, 'apps' | 'settings'>
+  runtime: Pick<Runtime, 'stop' | 'running'>
+  /** When the app last got a request, as seen by this process (ms since epoch). */
+  lastRequestAt: (appId: string) => number | undefined
+  /** When the serving instance started (ms since epoch). */
+  startedAt: (appId: string) => number | undefined
+  now?: () => number
+  log?: (msg: string) => void
+}
+
+/** Decides whether an app is idle: pure, so it is tested without clocks. */
+export function isIdle(now: number, idleMinutes: number, lastRequest: number | undefined, started: number | undefined): boolean {
+  const last = Math.max(lastRequest ?? 0, started ?? 0)
+  return last > 0 && now - last >= idleMinutes * 60_000
+}
+
+/** Starts the loop; returns its handle. `tick()` runs one pass (tests call it directly). */
+export function startIdleScaler(deps: IdleScalerDeps, intervalMs = 15_000) {
+  const now = deps.now ?? Date.now
+  let running: Promise<void> | null = null
+
+  async function pass(): Promise<string[]> {
+    const slept: string[] = []
+    const minimum = await deps.repos.settings.get<number>('minIdleMinutes', 1)
+    for (const appId of deps.runtime.running()) {
+      const app: AppDoc | null = await deps.repos.apps.byId(appId)
+      if (!app) continue
+      const idleMinutes = Math.max(app.settings?.idleMinutes ?? 15, minimum)
+      if (!isIdle(now(), idleMinutes, deps.lastRequestAt(appId), deps.startedAt(appId))) continue
+      await deps.runtime.stop(appId)
+      await deps.repos.apps.update(appId, { status: 'sleeping' })
+      deps.log?.(`[idle] ${app.slug} sleeps after ${idleMinutes} min without requests`)
+      slept.push(appId)
+    }
+    return slept
+  }
+
+  const tick = async (): Promise<string[]> => {
+    while (running) await running
+    const p = pass()
+    running = p.then(() => {}, () => {})
+    try {
+      return await p
+    } finally {
+      running = null
+    }
+  }
+  const timer = setInterval(() => void tick().catch((e) => deps.log?.(`[idle] ${e.message}`)), intervalMs)
+  timer.unref?.()
+  return {
+    tick,
+    async stop() {
+      clearInterval(timer)
+      while (running) await running
+    },
+  }
+}

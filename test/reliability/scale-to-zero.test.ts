@@ -1,0 +1,156 @@
+// Scale to zero: idle apps sleep, wake on demand with one start however many ask (ACCEPTANCE 21),
+// browsers get a waking page, bounded queue and timeouts, restart of the platform (ACCEPTANCE 28).
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { isIdle, startIdleScaler } from '../../src/loops/idle-scaler'
+import { HELLO, startPlatform, type TestPlatform } from '../helpers/platform'
+
+let p: TestPlatform
+let token: string
+beforeAll(async () => {
+  p = await startPlatform({ WAKE_HOLD_HTML_MS: '0' })
+  token = (await p.user()).token
+})
+
+function countStarts(platform: TestPlatform) {
+  const rt = platform.services.deps.runtime
+  const orig = rt.start.bind(rt)
+  const counter = { n: 0, restore: () => (rt.start = orig) }
+  rt.start = (spec) => (counter.n++, orig(spec))
+  return counter
+}
+
+const sleepApp = async (platform: TestPlatform, id: string) => {
+  await platform.services.deps.runtime.stop(id)
+  await platform.services.deps.repos.apps.update(id, { status: 'sleeping' })
+}
+
+describe('idle scaler', () => {
+  test('isIdle counts from the last request, or the start when nothing came', () => {
+    const min = 60_000
+    expect(isIdle(10 * min, 5, 4 * min, 1 * min)).toBe(true)
+    expect(isIdle(10 * min, 5, 6 * min, 1 * min)).toBe(false)
+    expect(isIdle(10 * min, 5, undefined, 6 * min)).toBe(false)
+    expect(isIdle(10 * min, 5, undefined, 5 * min)).toBe(true)
+  })
+
+  test('an app idle past its setting sleeps and holds no process; the next request wakes it with Server-Timing', async () => {
+    const c = await p.json('POST', '/api/apps', { token, body: { name: 'sleepy', files: HELLO } })
+    await p.json('PUT', `/api/apps/${c.body.id}/settings`, { token, body: { idleMinutes: 2 } })
+    await p.call('GET', `/app/sleepy/`)
+    let now = Date.now()
+    const s = p.services
+    const scaler = startIdleScaler({
+      repos: s.deps.repos, runtime: s.deps.runtime, now: () => now,
+      lastRequestAt: (id) => s.recorder.lastRequestAt(id), startedAt: (id) => s.deps.runtime.endpoint(id)?.startedAt,
+    }, 3_600_000)
+    try {
+      now += 60_000
+      expect(await scaler.tick()).not.toContain(c.body.id)
+      now += 61_000
+      expect(await scaler.tick()).toContain(c.body.id)
+    } finally {
+      await scaler.stop()
+    }
+    expect(s.deps.runtime.endpoint(c.body.id)).toBeUndefined()
+    expect((await p.json('GET', `/api/apps/${c.body.id}`, { token })).body.status).toBe('sleeping')
+    const r = await p.call('GET', '/app/sleepy/')
+    expect(r.status).toBe(200)
+    expect(await r.json()).toEqual({ message: 'Hello, world!' })
+    expect(r.headers.get('server-timing')).toMatch(/^wake;dur=[\d.]+$/)
+    const detail = await p.json('GET', `/api/apps/${c.body.id}`, { token })
+    expect(detail.body.status).toBe('running')
+    expect(detail.body.wakes.count).toBe(1)
+    expect(detail.body.wakes.p50Ms).toBeGreaterThan(0)
+    const reqs = await p.json('GET', `/api/apps/${c.body.id}/requests`, { token })
+    expect(reqs.body.requests[0]).toMatchObject({ cold: true })
+    expect(reqs.body.requests[0].wakeMs).toBeGreaterThan(0)
+  })
+})
+
+describe('waking', () => {
+  test('200 concurrent requests to a sleeping app: all answered, exactly one wake (ACCEPTANCE 21)', async () => {
+    const c = await p.json('POST', '/api/apps', { token, body: { name: 'burst', files: HELLO } })
+    await sleepApp(p, c.body.id)
+    const starts = countStarts(p)
+    try {
+      const all = await Promise.all(Array.from({ length: 200 }, () => p.call('GET', '/app/burst/').then(async (r) => [r.status, await r.text()] as const)))
+      expect(all.filter(([status]) => status !== 200)).toEqual([])
+      expect(all.every(([, body]) => body.includes('Hello, world!'))).toBe(true)
+      expect(starts.n).toBe(1)
+    } finally {
+      starts.restore()
+    }
+  })
+
+  test('a browser navigation gets the waking page, which waits on __fp/wake, then the app', async () => {
+    const c = await p.json('POST', '/api/apps', { token, body: { name: 'Browser <b>app</b>', files: HELLO } })
+    await sleepApp(p, c.body.id)
+    const page = await p.call('GET', `/app/${c.body.slug}/`, { headers: { accept: 'text/html,application/xhtml+xml' } })
+    expect(page.headers.get('content-type')).toContain('text/html')
+    const html = await page.text()
+    expect(html).toContain('Waking up')
+    expect(html).toContain('Browser &lt;b&gt;app&lt;/b&gt;')
+    expect(html).toContain(`/app/${c.body.slug}/__fp/wake`)
+    const wake = await p.json('GET', `/app/${c.body.slug}/__fp/wake`)
+    expect(wake.body).toEqual({ ready: true })
+    const after = await p.call('GET', `/app/${c.body.slug}/`, { headers: { accept: 'text/html' } })
+    expect(after.status).toBe(200)
+  })
+
+  test('past the queue bound → 503 with Retry-After; past the wake timeout → 504', async () => {
+    const q = await startPlatform({ WAKE_QUEUE: '3', WAKE_TIMEOUT_MS: '800' })
+    const t = (await q.user()).token
+    const slowStart = 'import asyncio\nfrom contextlib import asynccontextmanager\nfrom fastapi import FastAPI\n' +
+      '@asynccontextmanager\nasync def life(app):\n    await asyncio.sleep(1.5)\n    yield\napp = FastAPI(lifespan=life)\n@app.get("/")\ndef r():\n    return {"ok": True}\n'
+    const c = await q.json('POST', '/api/apps', { token: t, body: { name: 'slow start', files: { 'app.py': slowStart } } })
+    expect(c.body.status).toBe('running')
+    await sleepApp(q, c.body.id)
+    const results = await Promise.all(Array.from({ length: 10 }, () => q.call('GET', `/app/${c.body.slug}/`)))
+    const statuses = results.map((r) => r.status).sort()
+    expect(statuses.filter((s) => s === 503).length).toBe(7)
+    expect(statuses.filter((s) => s === 504).length).toBe(3)
+    expect(results.find((r) => r.status === 503)!.headers.get('retry-after')).toBe('1')
+    await Bun.sleep(1200)
+    expect((await q.call('GET', `/app/${c.body.slug}/`)).status).toBe(200)
+  })
+
+  test('a crash loop turns the status to error with the reason', async () => {
+    const files = { 'app.py': 'import os\nfrom fastapi import FastAPI\napp = FastAPI()\n@app.get("/die")\ndef die():\n    os._exit(3)\n' }
+    const c = await p.json('POST', '/api/apps', { token, body: { name: 'crashloop', files } })
+    let st = await p.json('GET', `/api/apps/${c.body.id}/status`, { token })
+    for (let i = 0; i < 12 && st.body.status !== 'error'; i++) {
+      expect((await p.call('GET', '/app/crashloop/die')).status).toBe(502)
+      await Bun.sleep(50)
+      st = await p.json('GET', `/api/apps/${c.body.id}/status`, { token })
+    }
+    expect(st.body.status).toBe('error')
+    expect(st.body.error).toContain('crash loop')
+    expect(st.body.error).toContain('exited with code 3')
+  }, 20_000)
+})
+
+describe('platform restart (ACCEPTANCE 28)', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'fp-restart-'))
+  const env = { DATA_DIR: dataDir, MONGO_DB: `restart_${Date.now()}` }
+  afterAll(() => {})
+  test("after a restart the app's URL works again without user action, and nothing is lost", async () => {
+    const a = await startPlatform(env)
+    const u = await a.user()
+    const c = await a.json('POST', '/api/apps', { token: u.token, body: { name: 'survivor', files: HELLO, env: { KEEP: 'me' } } })
+    expect((await a.call('GET', '/app/survivor/')).status).toBe(200)
+    await a.close()
+    const b = await startPlatform(env)
+    await b.services.deps.repos.apps.sleepAll()
+    const r = await b.call('GET', '/app/survivor/')
+    expect(r.status).toBe(200)
+    expect(r.headers.get('server-timing')).toContain('wake')
+    const detail = await b.json('GET', `/api/apps/${c.body.id}`, { token: u.token })
+    expect(detail.status).toBe(200)
+    expect(detail.body.env).toEqual([{ name: 'KEEP', value: '••••••••', masked: true }])
+    const reqs = await b.json('GET', `/api/apps/${c.body.id}/requests`, { token: u.token })
+    expect(reqs.body.requests.length).toBe(2)
+  })
+})
