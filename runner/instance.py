@@ -17,10 +17,12 @@ import resource
 import signal
 import socket
 import sys
+import time
 import traceback
 
 PR_SET_PDEATHSIG = 1
 PR_SET_NO_NEW_PRIVS = 38
+THREAD_STACK = 4 * 1024 * 1024
 
 
 def _prctl(option: int, arg: int) -> None:
@@ -77,6 +79,45 @@ def _report(ready_fd: int, payload: dict) -> None:
         pass
 
 
+class _Trace:
+    """Start-up timings on stderr when FP_TRACE=1 (for tuning wakes)."""
+
+    def __init__(self, on: bool):
+        self.on, self.t = on, time.perf_counter()
+
+    def __call__(self, step: str) -> None:
+        if self.on:
+            now = time.perf_counter()
+            print(f"T {step} {1000 * (now - self.t):.2f}ms", file=sys.stderr, flush=True)
+            self.t = now
+
+
+async def _warm(asgi, sock_path: str) -> None:
+    """One synthetic request through the whole stack (it 404s) so the first real one is fast:
+    it pays the copy-on-write faults and lazy setup of routing, middleware and JSON."""
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
+             "path": "/__fp/warm", "raw_path": b"/__fp/warm", "root_path": "", "query_string": b"",
+             "headers": [(b"host", b"warm")], "server": ("warm", 80), "client": ("127.0.0.1", 0)}
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(_):
+        pass
+
+    try:
+        await asgi(scope, receive, send)
+        # and one over the real socket: the HTTP parser and transport paths get their page faults now
+        import asyncio
+        reader, writer = await asyncio.open_unix_connection(sock_path)
+        writer.write(b"GET /__fp/warm HTTP/1.1\r\nhost: warm\r\nconnection: close\r\n\r\n")
+        await writer.drain()
+        await asyncio.wait_for(reader.read(), 2)
+        writer.close()
+    except Exception:
+        pass
+
+
 def load_app(code_dir: str, entrypoint: str):
     """Imports the entrypoint module from code_dir and returns its `app`."""
     os.chdir(code_dir)
@@ -92,6 +133,7 @@ def load_app(code_dir: str, entrypoint: str):
 def run(spec: dict, ready_fd: int, close_fds: set[int]) -> None:
     """Runs in the forked child; never returns (os._exit)."""
     code = 1
+    trace = _Trace(os.environ.get("FP_TRACE") == "1")
     try:
         os.setsid()
         for sig in (signal.SIGCHLD, signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGPIPE):
@@ -114,6 +156,7 @@ def run(spec: dict, ready_fd: int, close_fds: set[int]) -> None:
         sys.stdout = open(1, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)
         sys.stderr = open(2, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)
 
+        trace("stdio")
         sock_path = spec["socket"]
         if os.path.exists(sock_path):
             os.unlink(sock_path)
@@ -122,6 +165,7 @@ def run(spec: dict, ready_fd: int, close_fds: set[int]) -> None:
         os.chmod(sock_path, 0o600)
         sock.listen(2048)
 
+        trace("bind")
         as_root = os.getuid() == 0
         _apply_limits(spec.get("limits") or {}, as_root and bool(spec.get("uid")))
         if as_root and spec.get("uid"):
@@ -133,19 +177,35 @@ def run(spec: dict, ready_fd: int, close_fds: set[int]) -> None:
         os.environ.clear()
         os.environ.update({str(k): str(v) for k, v in (spec.get("env") or {}).items()})
 
+        trace("privileges+env")
+        import threading
+        threading.stack_size(THREAD_STACK)  # worker threads count against RLIMIT_AS
         app = load_app(spec["code_dir"], spec["entrypoint"])
+        trace("import app")
         from middleware import PlatformMiddleware
         import uvicorn
 
+        # log_config=None skips uvicorn's dictConfig (milliseconds on every wake): set up by hand.
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+        for name in ("uvicorn", "uvicorn.error"):
+            logging.getLogger(name).setLevel(logging.WARNING)
+        logging.getLogger("uvicorn").addHandler(handler)
         logging.getLogger("uvicorn.error").addHandler(_LastError())
         config = uvicorn.Config(PlatformMiddleware(app), lifespan="auto", http="httptools", loop="uvloop",
-                                ws="websockets-sansio", log_level="warning", access_log=False,
+                                ws="websockets-sansio", log_config=None, log_level="warning", access_log=False,
                                 timeout_keep_alive=75, timeout_graceful_shutdown=5, proxy_headers=False)
+
+        asgi = config.app
+        trace("config")
 
         class Server(uvicorn.Server):
             async def startup(self, sockets=None):
                 await super().startup(sockets=sockets)
                 if not self.should_exit:
+                    trace("startup")
+                    await _warm(asgi, sock_path)
+                    trace("warm")
                     _report(ready_fd, {"event": "ready"})
 
         server = Server(config)

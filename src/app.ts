@@ -9,14 +9,14 @@ import { tokensApi } from './api/tokens/routes'
 import { tooLarge } from './domain/errors'
 import type { Services } from './domain/services'
 import { errorsPlugin } from './plugins/errors'
-import { proxyPlugin } from './proxy'
+import { createProxy, proxyPlugin, type ProxyHandler } from './proxy'
 
-/** The whole platform as one Elysia app. */
-export function createApp(s: Services) {
+/** The whole platform as one Elysia app. main.ts passes the proxy it also calls before Elysia. */
+export function createApp(s: Services, proxy: ProxyHandler = createProxy(s)) {
   const limit = s.deps.config.apiBodyLimit
   return new Elysia()
     .use(errorsPlugin())
-    .use(proxyPlugin(s))
+    .use(proxyPlugin(proxy))
     .onRequest(({ request }) => {
       const len = Number(request.headers.get('content-length') ?? 0)
       if (len > limit && new URL(request.url).pathname.startsWith('/api/')) throw tooLarge(limit)

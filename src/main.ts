@@ -1,5 +1,5 @@
 // Composition root: reads config, boots real dependencies, restores deployed apps, listens.
-import { createApp } from './app'
+import { listen } from './serve'
 import { boot } from './boot'
 import { loadConfig } from './config'
 import { startIdleScaler } from './loops/idle-scaler'
@@ -8,14 +8,7 @@ const config = loadConfig()
 const started = performance.now()
 const platform = await boot(config)
 const { services } = platform
-const app = createApp(services)
-
-app.listen({
-  port: config.port,
-  hostname: config.host,
-  maxRequestBodySize: Math.max(config.apiBodyLimit, config.appBodyLimit) + 1024,
-  idleTimeout: 120,
-})
+const { server } = listen(services, { port: config.port })
 
 console.log(
   `fastapi-platform listening on ${config.baseUrl} (port ${config.port}, runtime ${config.runtime}, ` +
@@ -42,7 +35,7 @@ const shutdown = async (signal: string) => {
   stopping = true
   console.log(`${signal}: shutting down`)
   await idle.stop()
-  await app.stop().catch(() => {})
+  server.stop()
   await platform.close().catch((e) => console.error(e))
   process.exit(0)
 }

@@ -34,6 +34,8 @@ export function deployService(deps: DomainDeps, apps: AppsService, crashes: Cras
   const { repos, runtime, validator, bus } = deps
   const serial = new KeyedMutex()
   const wakes = new SingleFlight<Endpoint>()
+  // The spec of each app's current version, so a wake needs no database round trip.
+  const specs = new Map<string, AppSpec>()
 
   function specFor(app: AppDoc, v: Pick<VersionDoc, 'version' | 'files' | 'entrypoint' | 'hash'>): AppSpec {
     return {
@@ -58,8 +60,9 @@ export function deployService(deps: DomainDeps, apps: AppsService, crashes: Cras
   /** Starts a version and makes it current; the previous instance serves until the new one is ready. */
   async function roll(app: AppDoc, v: VersionDoc, deployId: string, t0: number): Promise<AppDoc> {
     progress({ appId: app._id, deployId, version: v.version, phase: 'starting', message: `Starting version ${v.version}…`, at: deps.now() })
+    const spec = specFor(app, v)
     try {
-      await runtime.start(specFor(app, v))
+      await runtime.start(spec)
     } catch (err) {
       const e = err instanceof StartError ? err : new StartError(String(err))
       const serving = runtime.endpoint(app._id)
@@ -74,6 +77,7 @@ export function deployService(deps: DomainDeps, apps: AppsService, crashes: Cras
       throw startFailed(e.message, e.traceback)
     }
     crashes.clear(app._id)
+    specs.set(app._id, spec)
     const now = deps.now()
     const set = { currentVersion: v.version, status: 'running' as const, error: null, deployedAt: now, entrypoint: v.entrypoint }
     await repos.apps.update(app._id, set)
@@ -164,6 +168,16 @@ export function deployService(deps: DomainDeps, apps: AppsService, crashes: Cras
       const ep = runtime.endpoint(appId)
       if (ep) return Promise.resolve(ep)
       return wakes.do(appId, async () => {
+        const cached = specs.get(appId)
+        if (cached && !crashes.backoffMs(appId)) {
+          try {
+            const started = await runtime.start(cached)
+            void repos.apps.update(appId, { status: 'running', error: null }).catch(() => {})
+            return started
+          } catch {
+            specs.delete(appId) // fall through: reload from the database and report properly
+          }
+        }
         const app = await repos.apps.byId(appId)
         if (!app) throw notFound('app')
         if (app.currentVersion === null) throw new DomainError(404, 'not_deployed', `${app.name} has no deployed version yet: deploy it first`)
@@ -179,7 +193,9 @@ export function deployService(deps: DomainDeps, apps: AppsService, crashes: Cras
         const v = await repos.apps.version(appId, app.currentVersion)
         if (!v) throw new DomainError(500, 'version_missing', `version ${app.currentVersion} of ${app.name} is missing`)
         try {
-          const started = await runtime.start(specFor(app, v))
+          const spec = specFor(app, v)
+          const started = await runtime.start(spec)
+          specs.set(appId, spec)
           if (app.status !== 'running' || app.error) void repos.apps.update(appId, { status: 'running', error: null }).catch(() => {})
           return started
         } catch (err) {
@@ -189,6 +205,9 @@ export function deployService(deps: DomainDeps, apps: AppsService, crashes: Cras
         }
       })
     },
+
+    /** Forgets the cached spec of an app (its env, version or existence changed). */
+    forget: (appId: string) => void specs.delete(appId),
 
     /** True while a start of this app is in flight (a request that waits for it is a cold start). */
     starting: (appId: string) => wakes.has(appId),

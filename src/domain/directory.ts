@@ -13,6 +13,8 @@ export function appDirectory(repos: Pick<Repos, 'apps'>, negativeTtlMs = 2000) {
   const hits = new Map<string, RouteEntry>()
   const misses = new Map<string, number>()
   return {
+    /** The cached entry, synchronously (the warm path). */
+    cached: (slug: string): RouteEntry | undefined => hits.get(slug),
     async resolve(slug: string): Promise<RouteEntry | null> {
       const hit = hits.get(slug)
       if (hit) return hit

@@ -47,15 +47,14 @@ export function forward(opts: ForwardOptions): Handler {
       return tooBig()
     }
     let exceeded = false
-    const url = new URL(request.url)
     const ctrl = new AbortController()
     const timer = setTimeout(() => ctrl.abort(), opts.timeoutMs)
     try {
       const res = await fetch(endpoint.baseUrl + match.path, {
         method: request.method,
         headers: upstreamHeaders(request.headers, {
-          requestId: pr.requestId, clientIp: pr.clientIp, proto: url.protocol.replace(':', ''),
-          host: request.headers.get('host') ?? url.host, prefix: match.prefix,
+          requestId: pr.requestId, clientIp: pr.clientIp, proto: request.url.startsWith('https:') ? 'https' : 'http',
+          host: request.headers.get('host') ?? '', prefix: match.prefix,
         }),
         body: hasBody ? limited(request.body!, opts.bodyLimit, () => (exceeded = true)) : undefined,
         redirect: 'manual',

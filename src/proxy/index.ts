@@ -6,7 +6,7 @@ import { DomainError } from '../domain/errors'
 import { activate, wakeFailure } from './activate'
 import { forward } from './forward'
 import { record } from './record'
-import { matchApp } from './resolve'
+import { matchApp, type Match } from './resolve'
 import { proxyError } from './respond'
 
 /** The one path the proxy keeps for itself on every app: the waking page waits on it. */
@@ -23,8 +23,16 @@ async function wakeEndpoint(s: Services, pr: Parameters<typeof wakeFailure>[0]):
   }
 }
 
-/** Builds the chain once and answers app requests before any platform route sees them. */
-export const proxyPlugin = (s: Services) => {
+/** Something that can tell a client's address (Bun's server). */
+export interface PeerInfo {
+  requestIP(request: Request): { address: string } | null
+}
+
+/** The proxy's entry: a Response for app traffic, or null when the request is the platform's own. */
+export type ProxyHandler = (request: Request, server?: PeerInfo | null) => Promise<Response> | null
+
+/** Builds the chain once. */
+export function createProxy(s: Services): ProxyHandler {
   const { config, runtime } = s.deps
   const chain = record(
     s.recorder,
@@ -40,13 +48,10 @@ export const proxyPlugin = (s: Services) => {
     ),
   )
 
-  return new Elysia({ name: 'proxy' }).onRequest(async ({ request, server }) => {
-    const url = new URL(request.url)
-    const match = matchApp(url, request.headers.get('host'), config.appsDomain)
-    if (!match) return
+  const handle = async (request: Request, match: Match, server?: PeerInfo | null): Promise<Response> => {
     if (match.redirect) return new Response(null, { status: 308, headers: { location: match.redirect } })
     const requestId = nanoid(16)
-    const app = await s.directory.resolve(match.slug)
+    const app = s.directory.cached(match.slug) ?? (await s.directory.resolve(match.slug))
     if (!app) {
       return proxyError(request, 404, 'App not found', `there is no app at "${match.slug}": check the URL, or deploy it first`, {
         requestId, code: 'app_not_found',
@@ -56,5 +61,13 @@ export const proxyPlugin = (s: Services) => {
     const pr = { request, match, app, requestId, clientIp, started: performance.now(), cold: false }
     if (match.path === WAKE_PATH) return wakeEndpoint(s, pr)
     return chain(pr)
-  })
+  }
+  return (request, server) => {
+    const match = matchApp(request.url, request.headers.get('host'), config.appsDomain)
+    return match ? handle(request, match, server) : null
+  }
 }
+
+/** The proxy as an Elysia plugin: answers app requests before any platform route sees them. */
+export const proxyPlugin = (proxy: ProxyHandler) =>
+  new Elysia({ name: 'proxy' }).onRequest(({ request, server }) => proxy(request, server) ?? undefined)

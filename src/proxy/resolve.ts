@@ -13,8 +13,19 @@ export interface Match {
 
 const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,62})$/
 
+/** Splits an absolute URL string into path and query without allocating a URL object (hot path). */
+export function splitUrl(url: string): { pathname: string; search: string } {
+  const start = url.indexOf('/', url.indexOf('//') + 2)
+  if (start < 0) return { pathname: '/', search: '' }
+  const q = url.indexOf('?', start)
+  const h = url.indexOf('#', start)
+  const end = h < 0 ? url.length : h
+  return q < 0 || q > end ? { pathname: url.slice(start, end), search: '' } : { pathname: url.slice(start, q), search: url.slice(q, end) }
+}
+
 /** Matches a URL and Host header to an app, or null when the request is the platform's own. */
-export function matchApp(url: URL, host: string | null, appsDomain?: string): Match | null {
+export function matchApp(rawUrl: string | URL, host: string | null, appsDomain?: string): Match | null {
+  const url = typeof rawUrl === 'string' ? splitUrl(rawUrl) : rawUrl
   if (appsDomain && host) {
     const h = host.toLowerCase().replace(/:\d+$/, '')
     if (h.endsWith(`.${appsDomain}`)) {

@@ -77,6 +77,11 @@ describe('waking', () => {
     const starts = countStarts(p)
     try {
       const all = await Promise.all(Array.from({ length: 200 }, () => p.call('GET', '/app/burst/').then(async (r) => [r.status, await r.text()] as const)))
+      if (all.some(([status]) => status !== 200)) {
+        const bad = await p.json('GET', `/api/apps/${c.body.id}/requests?errors=true`, { token })
+        const one = await p.json('GET', `/api/apps/${c.body.id}/requests/${bad.body.requests[0].id}`, { token })
+        await Bun.write('/tmp/burst-tb.txt', String(one.body.traceback))
+      }
       expect(all.filter(([status]) => status !== 200)).toEqual([])
       expect(all.every(([, body]) => body.includes('Hello, world!'))).toBe(true)
       expect(starts.n).toBe(1)

@@ -44,7 +44,10 @@ export const appsApi = (s: Services) => {
     .put('/:id', async ({ principal, params, body }) => {
       const owner = principal.user.id
       let app = await s.apps.saveDraft(owner, params.id, body)
-      if (body.env) app = await s.apps.setEnv(owner, params.id, body.env)
+      if (body.env) {
+        app = await s.apps.setEnv(owner, params.id, body.env)
+        s.deploy.forget(params.id)
+      }
       if (body.deploy === false) return detail(app)
       const out = await deployOutcome(owner, params.id)
       return { ...(await detail(out.app)), deploy: out.deploy }
@@ -52,6 +55,7 @@ export const appsApi = (s: Services) => {
     .delete('/:id', async ({ principal, params }) => {
       const app = await s.apps.get(principal.user.id, params.id)
       await s.apps.remove(principal.user.id, params.id)
+      s.deploy.forget(params.id)
       s.directory.invalidate(app.slug)
       return { ok: true, deleted: params.id }
     }, { auth: true })
@@ -64,6 +68,7 @@ export const appsApi = (s: Services) => {
     .put('/:id/env', async ({ principal, params, body }) => {
       const owner = principal.user.id
       const app = await s.apps.setEnv(owner, params.id, body.env, body.replace)
+      s.deploy.forget(params.id)
       const restarted = body.restart === false ? null : await s.deploy.restart(owner, params.id)
       return { env: s.apps.envList(app, false), restarted: restarted ? restarted.version : null }
     }, { auth: true, body: m.env })

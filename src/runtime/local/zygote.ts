@@ -51,7 +51,9 @@ export class Zygote {
         stdin: 'pipe',
         stdout: 'pipe',
         stderr: 'inherit',
-        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', PYTHONDONTWRITEBYTECODE: '1', LANG: 'C.UTF-8' },
+        // MALLOC_ARENA_MAX is read by glibc at the first malloc, so it must be set here, not in the
+        // child: otherwise every worker thread reserves a 64 MB arena and RLIMIT_AS is hit.
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', PYTHONDONTWRITEBYTECODE: '1', LANG: 'C.UTF-8', MALLOC_ARENA_MAX: '2', ...(process.env.FP_TRACE ? { FP_TRACE: process.env.FP_TRACE } : {}) },
       })
       this.proc = proc
       let hello = false

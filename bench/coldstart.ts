@@ -1,0 +1,57 @@
+// bench/coldstart.ts — wakes of a sleeping hello app through the proxy (zygote fork) against
+// exec-style cold starts (`python -m uvicorn` spawn → first 200) in the same run.
+// Run: bun bench/coldstart.ts   Last line: coldstart p50_ms=… p95_ms=… exec_p50_ms=… speedup=…
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { benchPlatform, HELLO_APP, ms, pct } from './lib/platform'
+
+const WAKES = Number(process.env.WAKES ?? 50)
+const EXECS = Number(process.env.EXECS ?? 20)
+const b = await benchPlatform()
+const rt = b.platform.services.deps.runtime
+
+const wakes: number[] = []
+for (let i = 0; i < WAKES; i++) {
+  await rt.stop(b.appId)
+  await Bun.sleep(20)
+  const t0 = performance.now()
+  const r = await b.call('GET', `/app/${b.slug}/`)
+  if (r.status !== 200) throw new Error(`wake ${i}: ${r.status} ${await r.text()}`)
+  await r.arrayBuffer()
+  wakes.push(performance.now() - t0)
+}
+
+// Exec-style baseline: a fresh interpreter imports everything, then serves on a Unix socket.
+const dir = join(b.dataDir, 'exec')
+mkdirSync(dir, { recursive: true })
+writeFileSync(join(dir, 'app.py'), HELLO_APP)
+const execs: number[] = []
+for (let i = 0; i < EXECS; i++) {
+  const sock = join(dir, `u${i}.sock`)
+  const t0 = performance.now()
+  const proc = Bun.spawn([b.config.runnerPython, '-m', 'uvicorn', 'app:app', '--uds', sock, '--log-level', 'warning'], {
+    cwd: dir, stdout: 'ignore', stderr: 'ignore',
+  })
+  for (;;) {
+    if (existsSync(sock)) {
+      try {
+        const r = await fetch('http://x/', { unix: sock } as RequestInit)
+        if (r.status === 200) {
+          await r.arrayBuffer()
+          break
+        }
+      } catch {}
+    }
+    await Bun.sleep(1)
+  }
+  execs.push(performance.now() - t0)
+  proc.kill('SIGKILL')
+  await proc.exited
+  rmSync(sock, { force: true })
+}
+
+await b.close()
+const p50 = pct(wakes, 50)
+const execP50 = pct(execs, 50)
+console.log(`wakes=${WAKES} min_ms=${ms(Math.min(...wakes))} max_ms=${ms(Math.max(...wakes))}; execs=${EXECS} min_ms=${ms(Math.min(...execs))} max_ms=${ms(Math.max(...execs))}`)
+console.log(`coldstart p50_ms=${ms(p50)} p95_ms=${ms(pct(wakes, 95))} exec_p50_ms=${ms(execP50)} speedup=${(execP50 / p50).toFixed(1)}`)
