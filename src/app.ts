@@ -9,6 +9,13 @@ import { tokensApi } from './api/tokens/routes'
 import { tooLarge } from './domain/errors'
 import type { Services } from './domain/services'
 import { errorsPlugin } from './plugins/errors'
+import { appChannel } from './realtime/app-channel'
+import { adminScreens } from './screens/admin/routes'
+import { appsScreens } from './screens/apps/routes'
+import { authScreens } from './screens/auth/routes'
+import { dashboardScreens } from './screens/dashboard/routes'
+import { editorScreens } from './screens/editor/routes'
+import { staticRoutes } from './screens/static/routes'
 import { createProxy, proxyPlugin, type ProxyHandler } from './proxy'
 
 /** The whole platform as one Elysia app. main.ts passes the proxy it also calls before Elysia. */
@@ -27,10 +34,13 @@ export function createApp(s: Services, proxy: ProxyHandler = createProxy(s)) {
     .use(deployApi(s))
     .use(appsApi(s))
     .use(adminApi(s))
-    .get('/', () => new Response(
-      JSON.stringify({ name: 'fastapi-platform', api: '/api', health: '/healthz', docs: 'see README.md' }),
-      { headers: { 'content-type': 'application/json' } },
-    ))
+    .use(staticRoutes())
+    .use(authScreens(s))
+    .use(appsScreens(s))
+    .use(editorScreens(s))
+    .use(dashboardScreens(s))
+    .use(adminScreens(s))
+    .use(appChannel(s))
 }
 
 /** The app's type (for tests). */

@@ -21,6 +21,8 @@ export interface Config {
   /** Python interpreter of the runner environment (venv made by scripts/setup.sh). */
   runnerPython: string
   runnerDir: string
+  /** Built-in app templates (YAML). */
+  templatesDir: string
   /** Maximum JSON body for the platform's own API, in bytes. */
   apiBodyLimit: number
   /** Maximum request body forwarded to an app, in bytes. */
@@ -82,6 +84,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     baseUrl: (env.BASE_URL || `http://localhost:${port}`).replace(/\/+$/, ''),
     runnerPython: env.RUNNER_PYTHON || resolve(runnerDir, '.venv/bin/python'),
     runnerDir,
+    templatesDir: resolve(cwd, env.TEMPLATES_DIR || 'templates'),
     apiBodyLimit: int(env, 'API_BODY_LIMIT', 2 * 1024 * 1024),
     appBodyLimit: int(env, 'APP_BODY_LIMIT', 32 * 1024 * 1024),
     startTimeoutMs: int(env, 'START_TIMEOUT_MS', 30_000),

@@ -26,6 +26,8 @@ export interface AppDoc {
   env: EnvEntry[]
   settings: { idleMinutes: number }
   uid: number
+  /** The template the app started from, if any (its guide shows in the editor). */
+  template?: string | null
   lastRequestAt?: Date | null
   deployedAt?: Date | null
   createdAt: Date

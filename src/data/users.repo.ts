@@ -40,6 +40,13 @@ export function usersRepo(db: Db) {
     byEmail: (email: string) => users.findOne({ email: String(email) }),
     byId: (id: string) => users.findOne({ _id: String(id) }),
     list: () => users.find({}, { projection: { passwordHash: 0 } }).sort({ createdAt: 1 }).toArray(),
+    setRole: (id: string, role: 'admin' | 'user') => users.updateOne({ _id: String(id) }, { $set: { role } }),
+    /** Deletes a user with their sessions and tokens (their apps are removed by the caller). */
+    async remove(id: string) {
+      await sessions.deleteMany({ userId: String(id) })
+      await tokens.deleteMany({ userId: String(id) })
+      await users.deleteOne({ _id: String(id) })
+    },
     createSession: (s: SessionDoc) => sessions.insertOne(s),
     session: (id: string) => sessions.findOne({ _id: String(id) }),
     deleteSession: (id: string) => sessions.deleteOne({ _id: String(id) }),

@@ -92,7 +92,7 @@ export function appsService(deps: DomainDeps) {
 
     list: (ownerId: string) => apps.list(ownerId),
 
-    async create(ownerId: string, input: { name: string; files: unknown; entrypoint?: string }): Promise<AppDoc> {
+    async create(ownerId: string, input: { name: string; files: unknown; entrypoint?: string; template?: string }): Promise<AppDoc> {
       const name = checkName(input.name)
       const files = checkFiles(input.files)
       const now = deps.now()
@@ -101,7 +101,7 @@ export function appsService(deps: DomainDeps) {
       const app: AppDoc = {
         _id: id, ownerId, name, slug: await uniqueSlug(name), status: 'draft', error: null, entrypoint,
         draft: { files, entrypoint, updatedAt: now }, currentVersion: null, versionCounter: 0, env: [],
-        settings: { idleMinutes: 15 }, uid: await settings.next('app-uid', deps.config.appUidBase),
+        settings: { idleMinutes: 15 }, template: input.template ?? null, uid: await settings.next('app-uid', deps.config.appUidBase),
         lastRequestAt: null, deployedAt: null, createdAt: now, updatedAt: now,
       }
       try {

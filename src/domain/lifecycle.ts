@@ -2,6 +2,7 @@
 import type { RuntimeEvent } from '../runtime/types'
 import type { DomainDeps } from './context'
 import type { CrashTracker } from './crashes'
+import type { LogBuffer } from './logs'
 
 /** One line of app output as published on `logs:<appId>`. */
 export interface LogLine {
@@ -13,15 +14,18 @@ export interface LogLine {
 }
 
 /** Subscribes to runtime events; returns the unsubscribe function. */
-export function watchRuntime(deps: Pick<DomainDeps, 'runtime' | 'repos' | 'bus'>, crashes: CrashTracker): () => void {
+export function watchRuntime(deps: Pick<DomainDeps, 'runtime' | 'repos' | 'bus'>, crashes: CrashTracker, logs: LogBuffer): () => void {
   return deps.runtime.onEvent((e: RuntimeEvent) => {
     if (e.type === 'log') {
-      deps.bus.publish(`logs:${e.appId}`, e satisfies LogLine)
+      const line: LogLine = { appId: e.appId, instanceId: e.instanceId, stream: e.stream, line: e.line, at: e.at }
+      logs.push(line)
+      deps.bus.publish(`logs:${e.appId}`, line)
       return
     }
     if (e.expected) return
     const looping = crashes.record(e.appId)
     const line: LogLine = { appId: e.appId, instanceId: e.instanceId, stream: 'system', line: `instance ${e.reason}`, at: new Date() }
+    logs.push(line)
     deps.bus.publish(`logs:${e.appId}`, line)
     const set = looping
       ? { status: 'error' as const, error: `crash loop: the app keeps exiting (last: ${e.reason}); deploy a fix` }

@@ -6,7 +6,9 @@ import { CrashTracker } from './crashes'
 import { deployService } from './deploy'
 import { appDirectory } from './directory'
 import { watchRuntime } from './lifecycle'
+import { LogBuffer } from './logs'
 import { requestRecorder } from './recorder'
+import { loadTemplates } from './templates'
 
 /** All services plus the dependencies they were built from. */
 export function createServices(deps: DomainDeps) {
@@ -14,7 +16,10 @@ export function createServices(deps: DomainDeps) {
   const apps = appsService(deps)
   const deploy = deployService(deps, apps, crashes)
   const recorder = requestRecorder(deps)
-  const unwatch = watchRuntime(deps, crashes)
+  const logs = new LogBuffer()
+  const unwatch = watchRuntime(deps, crashes, logs)
+  const templates = loadTemplates(deps.config.templatesDir)
+  for (const problem of templates.problems) console.error(`[templates] ${problem}`)
   return {
     deps,
     auth: authService(deps),
@@ -22,6 +27,8 @@ export function createServices(deps: DomainDeps) {
     deploy,
     recorder,
     crashes,
+    logs,
+    templates: templates.templates,
     directory: appDirectory(deps.repos),
     async stop() {
       unwatch()

@@ -1,0 +1,60 @@
+// Built-in app templates: YAML files in templates/, checked at start-up; a broken one is reported, never fatal.
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { parse } from 'yaml'
+import { fileSetProblems } from '../lib/files'
+
+/** One smoke check of a template: a call and what its answer must contain. */
+export interface TemplateCheck {
+  method: string
+  path: string
+  body?: string
+  expect_status: number
+  expect_contains?: string
+}
+
+/** A template a new app can start from. */
+export interface Template {
+  name: string
+  title: string
+  description: string
+  level: 'beginner' | 'intermediate'
+  tags: string[]
+  entrypoint: string
+  files: Record<string, string>
+  guide: string
+  checks: TemplateCheck[]
+}
+
+/** Loads and checks every template in `dir`; problems are returned, not thrown. */
+export function loadTemplates(dir: string): { templates: Template[]; problems: string[] } {
+  const templates: Template[] = []
+  const problems: string[] = []
+  let names: string[] = []
+  try {
+    names = readdirSync(dir).filter((f) => f.endsWith('.yaml') || f.endsWith('.yml')).sort()
+  } catch {
+    return { templates, problems: [`templates directory ${dir} is missing`] }
+  }
+  for (const file of names) {
+    try {
+      const t = parse(readFileSync(join(dir, file), 'utf8')) as Partial<Template>
+      const why = checkTemplate(t)
+      if (why) problems.push(`${file}: ${why}`)
+      else templates.push({ tags: [], guide: '', checks: [], level: 'beginner', ...t } as Template)
+    } catch (e) {
+      problems.push(`${file}: ${(e as Error).message}`)
+    }
+  }
+  return { templates, problems }
+}
+
+function checkTemplate(t: Partial<Template>): string | null {
+  if (!t || typeof t !== 'object') return 'not a mapping'
+  for (const k of ['name', 'title', 'description', 'entrypoint'] as const) if (typeof t[k] !== 'string' || !t[k]) return `missing "${k}"`
+  if (!/^[a-z0-9-]{1,40}$/.test(t.name!)) return 'name must be lower-case letters, digits and dashes'
+  const files = fileSetProblems(t.files)
+  if (files.length) return files.map((p) => `${p.file} ${p.message}`).join('; ')
+  if (!(t.entrypoint! in t.files!)) return `entrypoint ${t.entrypoint} is not one of its files`
+  return null
+}

@@ -1,0 +1,55 @@
+// /admin: only admins reach it (others get 404).
+import { Elysia } from 'elysia'
+import { Admin, UsersTable } from '../../../views/screens/admin/admin'
+import type { Principal } from '../../domain/auth'
+import type { Services } from '../../domain/services'
+import { html } from '../../plugins/html'
+import { notFoundPage } from '../not-found'
+import { requireUser, shellUser } from '../session'
+
+type Ctx = { request: Request; params: Record<string, string>; body?: unknown }
+
+/** Admin screens. */
+export const adminScreens = (s: Services) => {
+  const { users, settings, apps } = s.deps.repos
+  const admin = (fn: (p: Principal, c: Ctx) => Promise<Response>) => async (c: Ctx) => {
+    const p = await requireUser(s, c.request)
+    if (p instanceof Response) return p
+    if (p.user.role !== 'admin') return notFoundPage(shellUser(p))
+    return fn(p, c)
+  }
+  const rows = async () =>
+    Promise.all((await users.list()).map(async (u) => ({ id: u._id, email: u.email, role: u.role, createdAt: u.createdAt, apps: (await apps.list(u._id)).length })))
+  return new Elysia()
+    .get('/admin', admin(async (p) => html(Admin({
+      user: shellUser(p), users: await rows(),
+      signupOpen: await settings.get('signupOpen', true),
+      allowedImports: (await settings.get<string[] | null>('allowedImports', null)) ?? [],
+      isolation: 'Database isolation is not enforced by this database server (FerretDB has no roles): apps could reach each other\'s databases. Use MongoDB ≥ 6 through MONGO_URL in production.',
+    }) as string)))
+    .put('/admin/settings', admin(async (_p, { body }) => {
+      const form = (body ?? {}) as Record<string, unknown>
+      await settings.set('signupOpen', form.signupOpen === 'true')
+      const lines = String(form.allowedImports ?? '').split(/\s+/).map((x) => x.trim()).filter(Boolean)
+      const bad = lines.find((l) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(l))
+      if (bad) return html(`<span class="err">"${Bun.escapeHTML(bad)}" is not a module name</span>`, 400)
+      await settings.set('allowedImports', lines.length ? lines : null)
+      return html('<span class="ok">Saved.</span>')
+    }))
+    .post('/admin/users/:id/role', admin(async (p, { params, body }) => {
+      const role = (body as Record<string, unknown>)?.role === 'admin' ? 'admin' : 'user'
+      if (params.id !== p.user.id) await users.setRole(params.id!, role)
+      return html(UsersTable({ users: await rows(), me: p.user.id, message: `Role changed to ${role}.` }) as string)
+    }))
+    .delete('/admin/users/:id', admin(async (p, { params }) => {
+      if (params.id !== p.user.id) {
+        for (const a of await apps.list(params.id!)) {
+          await s.apps.remove(params.id!, a._id)
+          s.deploy.forget(a._id)
+          s.directory.invalidate(a.slug)
+        }
+        await users.remove(params.id!)
+      }
+      return html(UsersTable({ users: await rows(), me: p.user.id, message: 'User and their apps deleted.' }) as string)
+    }))
+}

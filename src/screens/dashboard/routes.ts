@@ -1,0 +1,86 @@
+// /apps/:id: the dashboard and its fragments (requests, traceback, versions, settings, delete).
+import { Elysia } from 'elysia'
+import { Dashboard, RequestDetail, RequestsTable, VersionsList } from '../../../views/screens/dashboard/dashboard'
+import { appView } from '../../domain/apps'
+import { DomainError } from '../../domain/errors'
+import type { Principal } from '../../domain/auth'
+import type { Services } from '../../domain/services'
+import { html, redirect } from '../../plugins/html'
+import { notFoundPage } from '../not-found'
+import { requireUser, shellUser } from '../session'
+
+type Ctx = { request: Request; params: Record<string, string>; body?: unknown }
+
+/** Runs a screen handler for a signed-in owner; another tenant's id answers the 404 page. */
+function owned(s: Services, fn: (p: Principal, c: Ctx) => Promise<Response>) {
+  return async (c: Ctx) => {
+    const p = await requireUser(s, c.request)
+    if (p instanceof Response) return p
+    try {
+      return await fn(p, c)
+    } catch (err) {
+      if (err instanceof DomainError && err.status === 404) return notFoundPage(shellUser(p))
+      if (err instanceof DomainError) return html(`<div class="alert">${Bun.escapeHTML(err.message)}</div>`, err.status)
+      throw err
+    }
+  }
+}
+
+/** Dashboard screens. */
+export const dashboardScreens = (s: Services) => {
+  const requests = async (owner: string, id: string) => {
+    await s.recorder.flush()
+    return (await s.apps.requests(owner, id, { limit: 25 })).requests
+  }
+  const versions = async (owner: string, id: string) => s.apps.versions(owner, id)
+  return new Elysia()
+    .get('/apps/:id', owned(s, async (p, { params }) => {
+      const app = await s.apps.get(p.user.id, params.id!)
+      const v = appView(s.deps, app)
+      return html(Dashboard({
+        user: shellUser(p),
+        d: {
+          id: app._id, name: app.name, slug: app.slug, url: v.url, status: s.deploy.starting(app._id) ? 'waking' : v.status,
+          error: v.error, currentVersion: app.currentVersion, lastRequestAt: v.lastRequestAt, idleMinutes: app.settings.idleMinutes,
+          wakes: await s.apps.wakeStats(app._id), requests: await requests(p.user.id, app._id), versions: await versions(p.user.id, app._id),
+        },
+      }) as string)
+    }))
+    .get('/apps/:id/requests', owned(s, async (p, { params }) =>
+      html(RequestsTable({ appId: params.id!, requests: await requests(p.user.id, params.id!) }) as string)))
+    .get('/apps/:id/requests/:rid', owned(s, async (p, { params }) => {
+      const r = await s.apps.request(p.user.id, params.id!, params.rid!)
+      return html(RequestDetail({ r }) as string)
+    }))
+    .post('/apps/:id/versions/:v/deploy', owned(s, async (p, { params }) => {
+      const version = Number(params.v)
+      let message: string
+      try {
+        const r = await s.deploy.rollback(p.user.id, params.id!, version)
+        message = `Version ${version} is live again (${r.durationMs} ms).`
+      } catch (err) {
+        if (!(err instanceof DomainError) || err.status === 404) throw err
+        message = `Version ${version} did not start: ${err.message}`
+      }
+      return html(VersionsList({ appId: params.id!, versions: await versions(p.user.id, params.id!), message }) as string, 200, { 'hx-trigger': 'fp:requests' })
+    }))
+    .post('/apps/:id/versions/:v/clone', owned(s, async (p, { request, params }) => {
+      const src = await s.apps.get(p.user.id, params.id!)
+      const r = await s.deploy.clone(p.user.id, params.id!, { version: Number(params.v), name: `${src.name} (v${params.v} copy)` })
+      s.directory.invalidate(r.app.slug)
+      return redirect(request, `/apps/${r.app._id}`)
+    }))
+    .put('/apps/:id/settings', owned(s, async (p, { params, body }) => {
+      const idle = Number((body as Record<string, unknown>)?.idleMinutes)
+      await s.apps.updateSettings(p.user.id, params.id!, { idleMinutes: idle })
+      return html('<span class="ok">Saved.</span>')
+    }))
+    .delete('/apps/:id', owned(s, async (p, { request, params }) => {
+      const app = await s.apps.get(p.user.id, params.id!)
+      await s.apps.remove(p.user.id, app._id)
+      s.deploy.forget(app._id)
+      s.logs.forget(app._id)
+      s.directory.invalidate(app.slug)
+      return redirect(request, '/')
+    }))
+}

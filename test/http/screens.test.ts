@@ -1,0 +1,121 @@
+// Browser screens over HTTP: redirects, content types, CSRF (ACCEPTANCE 13), escaping (ACCEPTANCE 14), tenancy.
+import { beforeAll, describe, expect, test } from 'bun:test'
+import { HELLO, startPlatform, type TestPlatform } from '../helpers/platform'
+
+let p: TestPlatform
+const ORIGIN = 'http://localhost:8080'
+const EVIL = '<script>alert(1)</script><div hx-get="/admin" hx-trigger="load">'
+
+async function session(email: string) {
+  const r = await p.call('POST', '/signup', {
+    body: `email=${encodeURIComponent(email)}&password=password123`,
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'hx-request': 'true', origin: ORIGIN },
+  })
+  expect(r.headers.get('hx-redirect')).toBe('/')
+  return r.headers.get('set-cookie')!.split(';')[0]!
+}
+
+let cookieA: string
+let cookieB: string
+let appId: string
+beforeAll(async () => {
+  p = await startPlatform()
+  const first = await p.call('GET', '/')
+  expect(first.status).toBe(303)
+  expect(first.headers.get('location')).toBe('/signup')
+  cookieA = await session('a@example.com')
+  cookieB = await session('b@example.com')
+  const token = (await p.json('POST', '/api/auth/login', { body: { email: 'a@example.com', password: 'password123' } })).body.token
+  const files = { 'app.py': `from fastapi import FastAPI\napp = FastAPI()\n@app.get("/")\ndef r():\n    raise ValueError(${JSON.stringify(EVIL)})\n` }
+  const c = await p.json('POST', '/api/apps', { token, body: { name: EVIL, files } })
+  appId = c.body.id
+  await p.call('GET', `/app/${c.body.slug}/`)
+})
+
+describe('screens', () => {
+  test('pages are text/html; a logged-out visitor is sent to log in', async () => {
+    const r = await p.call('GET', '/login')
+    expect(r.headers.get('content-type')).toContain('text/html')
+    const home = await p.call('GET', '/')
+    expect(home.headers.get('location')).toBe('/login')
+    const ws = await p.call('GET', '/apps/new', { headers: { cookie: cookieA } })
+    expect(ws.status).toBe(200)
+    expect(await ws.text()).toContain('Hello API')
+  })
+
+  test('wrong password re-renders the form with the error (htmx swaps 4xx)', async () => {
+    const r = await p.call('POST', '/login', {
+      body: 'email=a%40example.com&password=nope-nope-nope',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'hx-request': 'true', origin: ORIGIN },
+    })
+    expect(r.status).toBe(401)
+    expect(await r.text()).toContain('wrong email or password')
+  })
+
+  test('a cross-origin form POST with the session cookie is refused (ACCEPTANCE 13)', async () => {
+    const r = await p.call('POST', '/apps', {
+      body: 'name=evil&template=hello-api',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: cookieA, origin: 'https://evil.example' },
+    })
+    expect(r.status).toBe(403)
+    const list = await p.json('GET', '/api/apps', { headers: { cookie: cookieA } })
+    expect(list.body.apps.map((a: any) => a.name)).not.toContain('evil')
+  })
+
+  for (const [name, path] of [['apps list', '/'], ['dashboard', '/apps/:id'], ['editor', '/apps/:id/edit']] as const) {
+    test(`hostile app name is escaped on the ${name} (ACCEPTANCE 14)`, async () => {
+      const body = await (await p.call('GET', path.replace(':id', appId), { headers: { cookie: cookieA } })).text()
+      // Inside a quoted attribute value `<` creates nothing; everywhere else it must be escaped.
+      const outsideAttributes = body.replace(/="[^"]*"/g, '=""')
+      expect(outsideAttributes).not.toContain('<script>alert(1)')
+      expect(outsideAttributes).not.toContain('<div hx-get')
+      expect(body.includes('&lt;script&gt;alert(1)') || body.includes('\\u003cscript>alert(1)')).toBe(true)
+    })
+  }
+
+  test('a traceback holding markup is escaped in the request detail (ACCEPTANCE 14)', async () => {
+    const list = await p.json('GET', `/api/apps/${appId}/requests`, { headers: { cookie: cookieA } })
+    const rid = list.body.requests[0].id
+    const html = await (await p.call('GET', `/apps/${appId}/requests/${rid}`, { headers: { cookie: cookieA } })).text()
+    expect(html).toContain('ValueError: &lt;script&gt;alert(1)&lt;/script&gt;')
+    expect(html).not.toContain('<script>alert(1)')
+  })
+
+  test("another tenant's app is a 404 page on every screen; admin is 404 for non-admins", async () => {
+    for (const path of ['/apps/:id', '/apps/:id/edit', '/apps/:id/requests']) {
+      const r = await p.call('GET', path.replace(':id', appId), { headers: { cookie: cookieB } })
+      expect(r.status).toBe(404)
+    }
+    const del = await p.call('DELETE', `/apps/${appId}`, { headers: { cookie: cookieB, origin: ORIGIN, 'hx-request': 'true' } })
+    expect(del.status).toBe(404)
+    expect((await p.call('GET', '/admin', { headers: { cookie: cookieB } })).status).toBe(404)
+    expect((await p.call('GET', '/admin', { headers: { cookie: cookieA } })).status).toBe(200)
+  })
+
+  test('static assets come from the platform (no CDN); paths cannot escape their roots', async () => {
+    for (const path of ['/vendor/htmx.min.js', '/vendor/htmx-ws.js', '/vendor/alpine.min.js', '/vendor/monaco/vs/loader.js', '/assets/app.css']) {
+      expect((await p.call('GET', path)).status).toBe(200)
+    }
+    expect((await p.call('GET', '/vendor/monaco/../../../package.json')).status).toBe(404)
+    expect((await p.call('GET', '/assets/%2e%2e/%2e%2e/package.json')).status).toBe(404)
+  })
+
+  test('the editor starts from a template and the new-app form reports bad names in place', async () => {
+    const r = await p.call('POST', '/apps', {
+      body: 'name=&template=hello-api',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: cookieA, origin: ORIGIN, 'hx-request': 'true' },
+    })
+    expect(r.status).toBe(400)
+    expect(await r.text()).toContain('give the app a name')
+    const ok = await p.call('POST', '/apps', {
+      body: 'name=from+template&template=hello-api',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: cookieA, origin: ORIGIN, 'hx-request': 'true' },
+    })
+    const to = ok.headers.get('hx-redirect')!
+    expect(to).toMatch(/^\/apps\/[\w-]+\/edit$/)
+    const editor = await (await p.call('GET', to, { headers: { cookie: cookieA } })).text()
+    expect(editor).toContain('someone said hello')
+    expect(editor).toContain('data-tab="guide"')
+  })
+})
+void HELLO

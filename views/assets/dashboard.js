@@ -1,0 +1,56 @@
+// The dashboard's live parts: log tail (pause, clear, filter, reconnect) and request refreshes.
+(function () {
+  'use strict'
+  const head = document.querySelector('[data-app-id]')
+  if (!head) return
+  const appId = head.dataset.appId
+  const box = document.getElementById('logs')
+  const state = document.getElementById('log-state')
+  const filter = document.getElementById('log-filter')
+  const pauseBtn = document.getElementById('log-pause')
+  let paused = false
+  let held = []
+  let retry = 500
+  const MAX = 1000
+
+  function show(line) {
+    const f = filter.value.toLowerCase()
+    const row = document.createElement('div')
+    row.className = 'l ' + (line.stream || '')
+    const t = document.createElement('span'); t.className = 't'; t.textContent = new Date(line.at).toLocaleTimeString()
+    const msg = document.createElement('span'); msg.textContent = line.line
+    row.append(t, msg)
+    row.dataset.text = (line.line || '').toLowerCase()
+    if (f && row.dataset.text.indexOf(f) < 0) row.hidden = true
+    const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 30
+    box.appendChild(row)
+    while (box.childElementCount > MAX) box.firstElementChild.remove()
+    if (atBottom) box.scrollTop = box.scrollHeight
+  }
+  filter.oninput = function () {
+    const f = filter.value.toLowerCase()
+    box.querySelectorAll('.l').forEach(function (r) { r.hidden = !!f && r.dataset.text.indexOf(f) < 0 })
+  }
+  pauseBtn.onclick = function () {
+    paused = !paused
+    pauseBtn.textContent = paused ? 'Resume' : 'Pause'
+    if (!paused) { held.forEach(show); held = [] }
+  }
+  document.getElementById('log-clear').onclick = function () { box.textContent = ''; held = [] }
+
+  function connect() {
+    const ws = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/ws/apps/' + appId)
+    ws.onopen = function () { state.textContent = 'live'; retry = 500 }
+    ws.onmessage = function (ev) {
+      let m; try { m = JSON.parse(ev.data) } catch (e) { return }
+      if (m.type === 'log') { if (paused) held.push(m); else show(m) }
+      else if (m.type === 'request' || m.type === 'deploy') document.body.dispatchEvent(new CustomEvent('fp:requests'))
+    }
+    ws.onclose = function () {
+      state.textContent = 'reconnecting…'
+      setTimeout(connect, retry)
+      retry = Math.min(retry * 2, 10000)
+    }
+  }
+  connect()
+})()
