@@ -7,6 +7,8 @@ export interface UserDoc {
   email: string
   passwordHash: string
   role: 'admin' | 'user'
+  /** A disabled account cannot log in; its sessions and tokens stop working. */
+  disabled?: boolean
   createdAt: Date
 }
 
@@ -41,6 +43,7 @@ export function usersRepo(db: Db) {
     byId: (id: string) => users.findOne({ _id: String(id) }),
     list: () => users.find({}, { projection: { passwordHash: 0 } }).sort({ createdAt: 1 }).toArray(),
     setRole: (id: string, role: 'admin' | 'user') => users.updateOne({ _id: String(id) }, { $set: { role } }),
+    setDisabled: (id: string, disabled: boolean) => users.updateOne({ _id: String(id) }, { $set: { disabled } }),
     /** Deletes a user with their sessions and tokens (their apps are removed by the caller). */
     async remove(id: string) {
       await sessions.deleteMany({ userId: String(id) })

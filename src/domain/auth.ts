@@ -88,6 +88,7 @@ export function authService(deps: DomainDeps) {
         throw unauthorized('wrong email or password')
       }
       perAccount.reset(email)
+      if (user.disabled) throw forbidden('this account is disabled: ask an admin')
       return openSession(user)
     },
 
@@ -100,7 +101,7 @@ export function authService(deps: DomainDeps) {
         const t = await users.tokenByHash(sha256(token))
         if (!t) return null
         const user = await users.byId(t.userId)
-        if (!user) return null
+        if (!user || user.disabled) return null
         void users.touchToken(t._id).catch(() => {})
         return { user: publicUser(user), via: 'token' }
       }
@@ -109,7 +110,7 @@ export function authService(deps: DomainDeps) {
       const session = await users.session(claims.sid)
       if (!session || session.userId !== claims.sub || session.expiresAt < deps.now()) return null
       const user = await users.byId(claims.sub)
-      return user ? { user: publicUser(user), via: 'session', sessionId: session._id } : null
+      return user && !user.disabled ? { user: publicUser(user), via: 'session', sessionId: session._id } : null
     },
 
     async createToken(userId: string, name: string) {

@@ -92,6 +92,16 @@ describe('screens', () => {
     expect((await p.call('GET', '/admin', { headers: { cookie: cookieA } })).status).toBe(200)
   })
 
+  test('an admin can disable a user: their session stops working and login is refused', async () => {
+    const bId = (await p.json('GET', '/api/auth/me', { headers: { cookie: cookieB } })).body.user.id
+    const r = await p.call('POST', `/admin/users/${bId}/disabled`, {
+      body: 'disabled=true', headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: cookieA, origin: ORIGIN, 'hx-request': 'true' },
+    })
+    expect(await r.text()).toContain('User disabled.')
+    expect((await p.json('GET', '/api/auth/me', { headers: { cookie: cookieB } })).status).toBe(401)
+    expect((await p.json('POST', '/api/auth/login', { body: { email: 'b@example.com', password: 'password123' } })).status).toBe(403)
+  })
+
   test('static assets come from the platform (no CDN); paths cannot escape their roots', async () => {
     for (const path of ['/vendor/htmx.min.js', '/vendor/htmx-ws.js', '/vendor/alpine.min.js', '/vendor/monaco/vs/loader.js', '/assets/app.css']) {
       expect((await p.call('GET', path)).status).toBe(200)

@@ -19,7 +19,7 @@ export const adminScreens = (s: Services) => {
     return fn(p, c)
   }
   const rows = async () =>
-    Promise.all((await users.list()).map(async (u) => ({ id: u._id, email: u.email, role: u.role, createdAt: u.createdAt, apps: (await apps.list(u._id)).length })))
+    Promise.all((await users.list()).map(async (u) => ({ id: u._id, email: u.email, role: u.role, disabled: !!u.disabled, createdAt: u.createdAt, apps: (await apps.list(u._id)).length })))
   return new Elysia()
     .get('/admin', admin(async (p) => html(Admin({
       user: shellUser(p), users: await rows(),
@@ -40,6 +40,11 @@ export const adminScreens = (s: Services) => {
       const role = (body as Record<string, unknown>)?.role === 'admin' ? 'admin' : 'user'
       if (params.id !== p.user.id) await users.setRole(params.id!, role)
       return html(UsersTable({ users: await rows(), me: p.user.id, message: `Role changed to ${role}.` }) as string)
+    }))
+    .post('/admin/users/:id/disabled', admin(async (p, { params, body }) => {
+      const disabled = (body as Record<string, unknown>)?.disabled === 'true'
+      if (params.id !== p.user.id) await users.setDisabled(params.id!, disabled)
+      return html(UsersTable({ users: await rows(), me: p.user.id, message: disabled ? 'User disabled.' : 'User enabled.' }) as string)
     }))
     .delete('/admin/users/:id', admin(async (p, { params }) => {
       if (params.id !== p.user.id) {

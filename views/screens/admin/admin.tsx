@@ -7,6 +7,7 @@ export interface UserRow {
   id: string
   email: string
   role: 'admin' | 'user'
+  disabled: boolean
   createdAt: Date
   apps: number
 }
@@ -32,7 +33,7 @@ export function UsersTable({ users, me, message }: { users: UserRow[]; me: strin
           {users.map((u) => (
             <tr>
               <td safe>{u.email}</td>
-              <td>{u.role}</td>
+              <td>{u.role}{u.disabled ? <span class="pill" style="margin-left:6px">disabled</span> : ''}</td>
               <td safe>{String(u.apps)}</td>
               <td><Ago at={u.createdAt} /></td>
               <td style="text-align:right">
@@ -40,6 +41,9 @@ export function UsersTable({ users, me, message }: { users: UserRow[]; me: strin
                   <>
                     <button class="btn sm" hx-post={`/admin/users/${u.id}/role`} hx-vals={JSON.stringify({ role: u.role === 'admin' ? 'user' : 'admin' })} hx-target="#users" hx-swap="outerHTML">
                       {u.role === 'admin' ? 'Make user' : 'Make admin'}
+                    </button>{' '}
+                    <button class="btn sm" hx-post={`/admin/users/${u.id}/disabled`} hx-vals={JSON.stringify({ disabled: u.disabled ? 'false' : 'true' })} hx-target="#users" hx-swap="outerHTML">
+                      {u.disabled ? 'Enable' : 'Disable'}
                     </button>{' '}
                     <button class="btn sm danger" hx-delete={`/admin/users/${u.id}`} hx-target="#users" hx-swap="outerHTML"
                       hx-confirm={`Delete ${u.email} and all their apps?`}>Delete</button>
