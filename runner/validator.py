@@ -34,7 +34,7 @@ DEFAULT_ALLOWED_IMPORTS = [
     "hashlib", "heapq", "hmac", "html", "http", "io", "ipaddress", "itertools", "json",
     "logging", "math", "mimetypes", "numbers", "operator", "os", "pathlib", "pprint",
     "queue", "random", "re", "secrets", "statistics", "string", "struct", "sys", "tempfile",
-    "textwrap", "time", "timeit", "traceback", "types", "typing", "unicodedata", "urllib",
+    "textwrap", "threading", "concurrent", "time", "timeit", "traceback", "types", "typing", "unicodedata", "urllib",
     "uuid", "warnings", "weakref", "zlib", "zoneinfo",
 ]
 

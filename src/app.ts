@@ -2,6 +2,7 @@
 import { Elysia } from 'elysia'
 import { adminApi } from './api/admin/routes'
 import { appsApi } from './api/apps/routes'
+import { databaseApi } from './api/apps/database.routes'
 import { deployApi } from './api/apps/deploy.routes'
 import { authApi } from './api/auth/routes'
 import { healthApi } from './api/health/routes'
@@ -32,6 +33,7 @@ export function createApp(s: Services, proxy: ProxyHandler = createProxy(s)) {
     .use(authApi(s))
     .use(tokensApi(s))
     .use(deployApi(s))
+    .use(databaseApi(s))
     .use(appsApi(s))
     .use(adminApi(s))
     .use(staticRoutes())

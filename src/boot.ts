@@ -3,7 +3,9 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Config } from './config'
+import { appDbRepo, detectCapabilities } from './data/appdb.repo'
 import { appsRepo } from './data/apps.repo'
+import { logsRepo } from './data/logs.repo'
 import { startEmbeddedDb, type EmbeddedDb } from './data/embedded'
 import { eventsRepo } from './data/events.repo'
 import { connect, ensureIndexes, ping } from './data/mongo'
@@ -43,6 +45,9 @@ export async function boot(config: Config, log: (msg: string) => void = console.
   const mongoUrl = config.mongoUrl ?? embedded!.url
   const database = await connect(mongoUrl, config.dbName)
   await ensureIndexes(database.db)
+  const logs = logsRepo(database.db)
+  await logs.ensureIndexes()
+  const capabilities = await detectCapabilities(database.client)
   if (config.runtime !== 'local') throw new Error('RUNTIME=kubernetes is not available yet: use RUNTIME=local')
   const runtime: Runtime = createLocalRuntime({
     dataDir: config.dataDir, python: config.runnerPython, runnerDir: config.runnerDir, startTimeoutMs: config.startTimeoutMs, log,
@@ -50,8 +55,8 @@ export async function boot(config: Config, log: (msg: string) => void = console.
   const validator = createValidator(config.runnerPython, config.runnerDir)
   const services = createServices({
     config,
-    repos: { users: usersRepo(database.db), apps: appsRepo(database.db), events: eventsRepo(database.db), settings: settingsRepo(database.db) },
-    runtime, validator, bus: new Bus(), mongoUrl,
+    repos: { users: usersRepo(database.db), apps: appsRepo(database.db), events: eventsRepo(database.db), settings: settingsRepo(database.db), logs },
+    runtime, validator, bus: new Bus(), mongoUrl, appDb: appDbRepo(database.client), capabilities,
     keys: { jwt: deriveKey(secret, 'jwt'), secrets: deriveKey(secret, 'secrets') },
     now: () => new Date(),
     dbHealthy: () => ping(database.db),

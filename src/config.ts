@@ -40,6 +40,14 @@ export interface Config {
   /** How often the idle scaler looks for idle apps, in ms. */
   idleCheckMs: number
   versionsKept: number
+  /** Prefix of apps' database names (`app_<id>`). */
+  dbPrefix: string
+  /** Days app logs and request records are kept. */
+  retentionDays: number
+  /** Newest log lines kept per app. */
+  logsPerApp: number
+  /** Newest request records kept per app. */
+  requestsPerApp: number
   /** First uid handed to apps (local runtime, when root); each app gets the next one. */
   appUidBase: number
   /** Per-app resource limits for the local runtime. */
@@ -95,6 +103,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     idleCheckMs: int(env, 'IDLE_CHECK_MS', 15_000),
     versionsKept: int(env, 'VERSIONS_KEPT', 20),
     appUidBase: int(env, 'APP_UID_BASE', 200_000),
+    dbPrefix: (env.DB_PREFIX || 'app_').replace(/[^A-Za-z0-9_]/g, '_'),
+    retentionDays: int(env, 'RETENTION_DAYS', 7),
+    logsPerApp: int(env, 'LOGS_PER_APP', 5000),
+    requestsPerApp: int(env, 'REQUESTS_PER_APP', 10_000),
     limits: {
       memoryMb: int(env, 'APP_MEMORY_MB', 1024),
       processes: int(env, 'APP_MAX_PROCESSES', 64),

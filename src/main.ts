@@ -3,6 +3,7 @@ import { listen } from './serve'
 import { boot } from './boot'
 import { loadConfig } from './config'
 import { startIdleScaler } from './loops/idle-scaler'
+import { startRetention } from './loops/retention'
 
 const config = loadConfig()
 const started = performance.now()
@@ -29,12 +30,15 @@ const idle = startIdleScaler({
   log: (m) => console.log(m),
 }, config.idleCheckMs)
 
+const retention = startRetention({ repos: services.deps.repos, log: (m) => console.log(m) }, config)
+
 let stopping = false
 const shutdown = async (signal: string) => {
   if (stopping) return
   stopping = true
   console.log(`${signal}: shutting down`)
   await idle.stop()
+  await retention.stop()
   server.stop()
   await platform.close().catch((e) => console.error(e))
   process.exit(0)

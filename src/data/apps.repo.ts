@@ -26,12 +26,23 @@ export interface AppDoc {
   env: EnvEntry[]
   settings: { idleMinutes: number }
   uid: number
+  /** The app's database: its own (`app_<id>`), or another app's of the same owner when bound. */
+  db?: AppDbBinding | null
   /** The template the app started from, if any (its guide shows in the editor). */
   template?: string | null
   lastRequestAt?: Date | null
   deployedAt?: Date | null
   createdAt: Date
   updatedAt: Date
+}
+
+/** Which database an app uses and, where the server enforces roles, its credentials (password sealed). */
+export interface AppDbBinding {
+  name: string
+  user: string | null
+  password: string | null
+  /** The app whose database this is, when it is not the app's own. */
+  boundTo: string | null
 }
 
 /** An immutable snapshot of an app's files at one deploy. */

@@ -71,8 +71,14 @@ export function defaultEntrypoint(files: FileMap, given?: string): string {
   return py.length === 1 ? py[0]! : 'app.py'
 }
 
+/** What other services do when an app is created or deleted (its database). */
+export interface AppHooks {
+  provision(app: Pick<AppDoc, '_id'>): Promise<AppDoc['db']>
+  drop(app: AppDoc): Promise<void>
+}
+
 /** App CRUD, environment and history. */
-export function appsService(deps: DomainDeps) {
+export function appsService(deps: DomainDeps, hooks: AppHooks) {
   const { apps, events, settings } = deps.repos
   const aad = (appId: string, name: string) => `${appId}:env:${name}`
 
@@ -104,6 +110,7 @@ export function appsService(deps: DomainDeps) {
         settings: { idleMinutes: 15 }, template: input.template ?? null, uid: await settings.next('app-uid', deps.config.appUidBase),
         lastRequestAt: null, deployedAt: null, createdAt: now, updatedAt: now,
       }
+      app.db = await hooks.provision(app)
       try {
         await apps.insert(app)
       } catch {
@@ -207,9 +214,12 @@ export function appsService(deps: DomainDeps) {
       return { count: times.length, p50Ms: times.length ? round2(percentile(times, 50)) : null, p95Ms: times.length ? round2(percentile(times, 95)) : null }
     },
 
-    async remove(ownerId: string, id: string) {
-      await this.get(ownerId, id)
+    /** Deletes an app; its own database is dropped unless `keepDatabase`. */
+    async remove(ownerId: string, id: string, keepDatabase = false) {
+      const app = await this.get(ownerId, id)
       await deps.runtime.remove(id)
+      if (!keepDatabase) await hooks.drop(app).catch(() => {})
+      await deps.repos.logs.removeForApp(id)
       await apps.removeVersions(id)
       await events.removeForApp(id)
       await apps.remove(ownerId, id)

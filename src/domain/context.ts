@@ -1,6 +1,8 @@
 // What the domain services need, built once by main.ts (or by tests with a test database).
 import type { Config } from '../config'
+import type { AppDbRepo, DbCapabilities } from '../data/appdb.repo'
 import type { AppsRepo } from '../data/apps.repo'
+import type { LogsRepo } from '../data/logs.repo'
 import type { EventsRepo } from '../data/events.repo'
 import type { SettingsRepo } from '../data/settings.repo'
 import type { UsersRepo } from '../data/users.repo'
@@ -20,6 +22,7 @@ export interface Repos {
   apps: AppsRepo
   events: EventsRepo
   settings: SettingsRepo
+  logs: LogsRepo
 }
 
 /** Dependencies shared by every service. */
@@ -32,6 +35,10 @@ export interface DomainDeps {
   bus: Bus
   /** URI of the database server apps connect to (PLATFORM_MONGO_URI is derived from it). */
   mongoUrl: string
+  /** Apps' own databases on that server. */
+  appDb: AppDbRepo
+  /** What that server enforces (users and roles, or not). */
+  capabilities: DbCapabilities
   now: () => Date
   dbHealthy: () => Promise<boolean>
 }

@@ -9,6 +9,7 @@ import type { AppsService } from './apps'
 import { appUrl, checkFiles, defaultEntrypoint } from './apps'
 import type { DomainDeps } from './context'
 import type { CrashTracker } from './crashes'
+import type { DatabaseService } from './database'
 import { DomainError, invalidCode, notFound, startFailed } from './errors'
 
 /** The outcome of a successful deploy. */
@@ -22,15 +23,8 @@ export interface DeployResult {
 /** A deploy progress event as published on the bus (`deploy:<appId>`). */
 export type DeployProgress = Omit<DeployEventDoc, '_id'>
 
-/** The database URI an app gets as PLATFORM_MONGO_URI: the platform's server, the app's own database. */
-export function appMongoUri(mongoUrl: string, appId: string): string {
-  const u = new URL(mongoUrl)
-  u.pathname = `/app_${appId}`
-  return u.toString()
-}
-
 /** Deploys, rolls back, clones and wakes apps, one operation per app at a time. */
-export function deployService(deps: DomainDeps, apps: AppsService, crashes: CrashTracker) {
+export function deployService(deps: DomainDeps, apps: AppsService, crashes: CrashTracker, database: DatabaseService) {
   const { repos, runtime, validator, bus } = deps
   const serial = new KeyedMutex()
   const wakes = new SingleFlight<Endpoint>()
@@ -45,7 +39,7 @@ export function deployService(deps: DomainDeps, apps: AppsService, crashes: Cras
         PLATFORM_APP_ID: app._id,
         PLATFORM_APP_NAME: app.name,
         PLATFORM_APP_URL: appUrl(deps, app.slug),
-        PLATFORM_MONGO_URI: appMongoUri(deps.mongoUrl, app._id),
+        PLATFORM_MONGO_URI: database.uriFor(app),
       },
       uid: app.uid,
       limits: deps.config.limits,

@@ -3,6 +3,7 @@ import type { RuntimeEvent } from '../runtime/types'
 import type { DomainDeps } from './context'
 import type { CrashTracker } from './crashes'
 import type { LogBuffer } from './logs'
+import type { LogStore } from './logstore'
 
 /** One line of app output as published on `logs:<appId>`. */
 export interface LogLine {
@@ -14,11 +15,12 @@ export interface LogLine {
 }
 
 /** Subscribes to runtime events; returns the unsubscribe function. */
-export function watchRuntime(deps: Pick<DomainDeps, 'runtime' | 'repos' | 'bus'>, crashes: CrashTracker, logs: LogBuffer): () => void {
+export function watchRuntime(deps: Pick<DomainDeps, 'runtime' | 'repos' | 'bus'>, crashes: CrashTracker, logs: LogBuffer, stored: LogStore): () => void {
   return deps.runtime.onEvent((e: RuntimeEvent) => {
     if (e.type === 'log') {
       const line: LogLine = { appId: e.appId, instanceId: e.instanceId, stream: e.stream, line: e.line, at: e.at }
       logs.push(line)
+      stored.push(line)
       deps.bus.publish(`logs:${e.appId}`, line)
       return
     }
@@ -26,6 +28,7 @@ export function watchRuntime(deps: Pick<DomainDeps, 'runtime' | 'repos' | 'bus'>
     const looping = crashes.record(e.appId)
     const line: LogLine = { appId: e.appId, instanceId: e.instanceId, stream: 'system', line: `instance ${e.reason}`, at: new Date() }
     logs.push(line)
+    stored.push(line)
     deps.bus.publish(`logs:${e.appId}`, line)
     const set = looping
       ? { status: 'error' as const, error: `crash loop: the app keeps exiting (last: ${e.reason}); deploy a fix` }

@@ -3,6 +3,8 @@ import { appsService } from './apps'
 import { authService } from './auth'
 import type { DomainDeps } from './context'
 import { CrashTracker } from './crashes'
+import { databaseService } from './database'
+import { logStore } from './logstore'
 import { deployService } from './deploy'
 import { appDirectory } from './directory'
 import { watchRuntime } from './lifecycle'
@@ -13,11 +15,13 @@ import { loadTemplates } from './templates'
 /** All services plus the dependencies they were built from. */
 export function createServices(deps: DomainDeps) {
   const crashes = new CrashTracker()
-  const apps = appsService(deps)
-  const deploy = deployService(deps, apps, crashes)
+  const database = databaseService(deps)
+  const apps = appsService(deps, { provision: (a) => database.provision(a), drop: (a) => database.drop(a) })
+  const deploy = deployService(deps, apps, crashes, database)
   const recorder = requestRecorder(deps)
   const logs = new LogBuffer()
-  const unwatch = watchRuntime(deps, crashes, logs)
+  const stored = logStore(deps)
+  const unwatch = watchRuntime(deps, crashes, logs, stored)
   const templates = loadTemplates(deps.config.templatesDir)
   for (const problem of templates.problems) console.error(`[templates] ${problem}`)
   return {
@@ -25,6 +29,8 @@ export function createServices(deps: DomainDeps) {
     auth: authService(deps),
     apps,
     deploy,
+    database,
+    storedLogs: stored,
     recorder,
     crashes,
     logs,
@@ -33,6 +39,7 @@ export function createServices(deps: DomainDeps) {
     async stop() {
       unwatch()
       await recorder.stop()
+      await stored.stop()
     },
   }
 }

@@ -15,6 +15,7 @@ export const appsApi = (s: Services) => {
   const detail = async (a: Parameters<typeof appView>[1]) => (await s.recorder.flush(), {
     ...view(a), files: a.draft.files, draftEntrypoint: a.draft.entrypoint, draftUpdatedAt: a.draft.updatedAt,
     env: s.apps.envList(a, false), wakes: await s.apps.wakeStats(a._id),
+    database: { ...s.database.describe(a), collections: await s.database.collections(a).catch(() => []) },
   })
   /** Deploys and reports the outcome inside a 2xx answer (the app exists either way). */
   const deployOutcome = async (ownerId: string, id: string) => {
@@ -52,12 +53,13 @@ export const appsApi = (s: Services) => {
       const out = await deployOutcome(owner, params.id)
       return { ...(await detail(out.app)), deploy: out.deploy }
     }, { auth: true, body: m.updateApp })
-    .delete('/:id', async ({ principal, params }) => {
+    .delete('/:id', async ({ principal, params, query }) => {
       const app = await s.apps.get(principal.user.id, params.id)
-      await s.apps.remove(principal.user.id, params.id)
+      const keep = query.dropDatabase === 'false' || query.keepDatabase === 'true'
+      await s.apps.remove(principal.user.id, params.id, keep)
       s.deploy.forget(params.id)
       s.directory.invalidate(app.slug)
-      return { ok: true, deleted: params.id }
+      return { ok: true, deleted: params.id, databaseDropped: !keep }
     }, { auth: true })
     .put('/:id/draft', async ({ principal, params, body }) =>
       detail(await s.apps.saveDraft(principal.user.id, params.id, body ?? {})), { auth: true, body: m.draft })

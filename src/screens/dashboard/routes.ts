@@ -1,6 +1,7 @@
 // /apps/:id: the dashboard and its fragments (requests, traceback, versions, settings, delete).
 import { Elysia } from 'elysia'
 import { Dashboard, RequestDetail, RequestsTable, VersionsList } from '../../../views/screens/dashboard/dashboard'
+import { DocumentsView } from '../../../views/screens/dashboard/database'
 import { appView } from '../../domain/apps'
 import { DomainError } from '../../domain/errors'
 import type { Principal } from '../../domain/auth'
@@ -9,7 +10,7 @@ import { html, redirect } from '../../plugins/html'
 import { notFoundPage } from '../not-found'
 import { requireUser, shellUser } from '../session'
 
-type Ctx = { request: Request; params: Record<string, string>; body?: unknown }
+type Ctx = { request: Request; params: Record<string, string>; body?: unknown; query?: Record<string, string | undefined> }
 
 /** Runs a screen handler for a signed-in owner; another tenant's id answers the 404 page. */
 function owned(s: Services, fn: (p: Principal, c: Ctx) => Promise<Response>) {
@@ -33,6 +34,17 @@ export const dashboardScreens = (s: Services) => {
     return (await s.apps.requests(owner, id, { limit: 25 })).requests
   }
   const versions = async (owner: string, id: string) => s.apps.versions(owner, id)
+  const documents = async (p: Principal, params: Record<string, string>, q: Record<string, string | undefined>) => {
+    const app = await s.apps.get(p.user.id, params.id!)
+    const filter = q.filter ?? ''
+    try {
+      const r = await s.database.documents(app, params.name!, { filter, skip: Number(q.skip) || 0, limit: 10 })
+      return html(DocumentsView({ appId: app._id, collection: params.name!, filter, ...r }) as string)
+    } catch (err) {
+      if (!(err instanceof DomainError) || err.status !== 400) throw err
+      return html(DocumentsView({ appId: app._id, collection: params.name!, filter, skip: 0, limit: 10, total: 0, documents: [], error: err.message }) as string)
+    }
+  }
   return new Elysia()
     .get('/apps/:id', owned(s, async (p, { params }) => {
       const app = await s.apps.get(p.user.id, params.id!)
@@ -43,6 +55,7 @@ export const dashboardScreens = (s: Services) => {
           id: app._id, name: app.name, slug: app.slug, url: v.url, status: s.deploy.starting(app._id) ? 'waking' : v.status,
           error: v.error, currentVersion: app.currentVersion, lastRequestAt: v.lastRequestAt, idleMinutes: app.settings.idleMinutes,
           wakes: await s.apps.wakeStats(app._id), requests: await requests(p.user.id, app._id), versions: await versions(p.user.id, app._id),
+          database: { ...s.database.describe(app), collections: await s.database.collections(app).catch(() => []) },
         },
       }) as string)
     }))
@@ -75,9 +88,16 @@ export const dashboardScreens = (s: Services) => {
       await s.apps.updateSettings(p.user.id, params.id!, { idleMinutes: idle })
       return html('<span class="ok">Saved.</span>')
     }))
-    .delete('/apps/:id', owned(s, async (p, { request, params }) => {
+    .get('/apps/:id/db/:name', owned(s, async (p, { params, query }) => documents(p, params, query ?? {})))
+    .delete('/apps/:id/db/:name/:docId', owned(s, async (p, { params, body }) => {
       const app = await s.apps.get(p.user.id, params.id!)
-      await s.apps.remove(p.user.id, app._id)
+      await s.database.deleteDocument(app, params.name!, params.docId!)
+      return documents(p, params, (body ?? {}) as Record<string, string>)
+    }))
+    .delete('/apps/:id', owned(s, async (p, { request, params, body }) => {
+      const app = await s.apps.get(p.user.id, params.id!)
+      const drop = (body as Record<string, unknown> | undefined)?.dropDatabase === 'true'
+      await s.apps.remove(p.user.id, app._id, !drop)
       s.deploy.forget(app._id)
       s.logs.forget(app._id)
       s.directory.invalidate(app.slug)

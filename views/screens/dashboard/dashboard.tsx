@@ -1,6 +1,7 @@
 // The app dashboard: status and URL, live requests, tracebacks, live logs, versions, settings.
 import { Page, type ShellUser } from '../../layouts/page'
 import { Ago, HttpStatus, StatusBadge } from '../../components/status'
+import { DatabasePanel, type CollectionRow } from './database'
 
 /** One request row. */
 export interface RequestRow {
@@ -35,6 +36,7 @@ export interface DashboardData {
   wakes: { count: number; p50Ms: number | null; p95Ms: number | null }
   requests: RequestRow[]
   versions: VersionRow[]
+  database: { name: string; boundTo: string | null; isolation: string; collections: CollectionRow[] }
 }
 
 /** The requests table (also served alone for live refresh). */
@@ -152,10 +154,8 @@ export function Dashboard({ user, d }: { user: ShellUser; d: DashboardData }) {
         </div>
         <div class="logs" id="logs"></div>
       </div>
-      <div class="grid-2" style="margin-top:16px">
-        <div class="placeholder">Database — collections and documents appear here once the database panel lands.</div>
-        <div class="placeholder">Runs and cron — async runs, retries and schedules appear here.</div>
-      </div>
+      <div style="margin-top:16px">{DatabasePanel({ appId: d.id, ...d.database })}</div>
+      <div class="placeholder" style="margin-top:16px">Runs and cron — async runs, retries and schedules appear here.</div>
       <div class="grid-2" style="margin-top:16px">
         <div class="panel">
           <h2>Settings</h2>
@@ -172,6 +172,9 @@ export function Dashboard({ user, d }: { user: ShellUser; d: DashboardData }) {
           <h2 class="err">Danger zone</h2>
           <p class="muted">Deleting removes the app, its versions and its history.</p>
           <form hx-delete={`/apps/${d.id}`} hx-confirm={`Delete ${d.name}? This cannot be undone.`}>
+            <label style="display:flex;gap:8px;align-items:center;color:var(--text);margin-bottom:10px">
+              <input type="checkbox" name="dropDatabase" value="true" checked style="width:auto" /> Also delete its database
+            </label>
             <button class="btn danger" type="submit">Delete app</button>
           </form>
         </div>

@@ -1,0 +1,58 @@
+// app_logs: every line an app printed, bounded per app and by age (our own sweeper; no TTL indexes).
+import type { Db } from 'mongodb'
+
+/** One stored output line. */
+export interface AppLogDoc {
+  _id: string
+  appId: string
+  instanceId: string
+  stream: 'stdout' | 'stderr' | 'system'
+  line: string
+  at: Date
+}
+
+const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+
+/** Data access for app logs. */
+export function logsRepo(db: Db) {
+  const logs = db.collection<AppLogDoc>('app_logs')
+  const requests = db.collection('request_logs')
+  return {
+    ensureIndexes: () => logs.createIndex({ appId: 1, at: -1 }),
+    insert: (docs: AppLogDoc[]) => logs.insertMany(docs, { ordered: false }),
+    /** Lines of an app in a time range, optionally containing `q` (plain text, not a pattern). */
+    query(appId: string, o: { since?: Date; until?: Date; q?: string; limit: number }) {
+      const f: Record<string, unknown> = { appId: String(appId) }
+      if (o.since || o.until) f.at = { ...(o.since ? { $gte: o.since } : {}), ...(o.until ? { $lte: o.until } : {}) }
+      if (o.q) f.line = { $regex: escapeRegex(o.q.slice(0, 200)), $options: 'i' }
+      return logs.find(f).sort({ at: -1 }).limit(o.limit).toArray()
+    },
+    /** Apps that have stored lines. */
+    appIds: async (): Promise<string[]> => (await logs.distinct('appId')) as string[],
+    /** Keeps the newest `keep` lines of an app; returns how many were removed. */
+    async capApp(appId: string, keep: number): Promise<number> {
+      // Many lines share a millisecond: order by (at, _id) so exactly the newest `keep` stay.
+      const [edge] = await logs.find({ appId: String(appId) }, { projection: { at: 1 } }).sort({ at: -1, _id: -1 }).skip(keep).limit(1).toArray()
+      if (!edge) return 0
+      const older = { $or: [{ at: { $lt: edge.at } }, { at: edge.at, _id: { $lte: edge._id } }] }
+      return (await logs.deleteMany({ appId: String(appId), ...older })).deletedCount
+    },
+    /** Deletes logs and request records older than `before`. */
+    async expire(before: Date): Promise<{ logs: number; requests: number }> {
+      const a = await logs.deleteMany({ at: { $lt: before } })
+      const b = await requests.deleteMany({ at: { $lt: before } })
+      return { logs: a.deletedCount, requests: b.deletedCount }
+    },
+    /** Keeps the newest `keep` request records of an app. */
+    async capRequests(appId: string, keep: number): Promise<number> {
+      const [edge] = await requests.find({ appId: String(appId) }, { projection: { at: 1 } }).sort({ at: -1, _id: -1 }).skip(keep).limit(1).toArray()
+      if (!edge) return 0
+      const older = { $or: [{ at: { $lt: edge.at } }, { at: edge.at, _id: { $lte: edge._id } }] }
+      return (await requests.deleteMany({ appId: String(appId), ...older })).deletedCount
+    },
+    removeForApp: (appId: string) => logs.deleteMany({ appId: String(appId) }),
+  }
+}
+
+/** The logs repository's shape. */
+export type LogsRepo = ReturnType<typeof logsRepo>

@@ -1,0 +1,45 @@
+// The retention sweeper: app logs and request records older than the retention period go, and no
+// app keeps more than its cap (a flood cannot grow the store without bound). Works without TTL indexes.
+import type { Repos } from '../domain/context'
+
+/** Limits the sweeper enforces. */
+export interface RetentionLimits {
+  retentionDays: number
+  logsPerApp: number
+  requestsPerApp: number
+}
+
+/** Starts the sweeper; `tick()` runs one pass (tests call it directly). */
+export function startRetention(deps: { repos: Pick<Repos, 'logs' | 'apps'>; now?: () => number; log?: (m: string) => void }, limits: RetentionLimits, intervalMs = 60_000) {
+  const now = deps.now ?? Date.now
+  let running: Promise<unknown> | null = null
+  async function pass() {
+    const before = new Date(now() - limits.retentionDays * 86_400_000)
+    const expired = await deps.repos.logs.expire(before)
+    let capped = 0
+    for (const appId of await deps.repos.logs.appIds()) {
+      capped += await deps.repos.logs.capApp(appId, limits.logsPerApp)
+      capped += await deps.repos.logs.capRequests(appId, limits.requestsPerApp)
+    }
+    return { ...expired, capped }
+  }
+  const tick = async () => {
+    while (running) await running
+    const p = pass()
+    running = p.catch(() => {})
+    try {
+      return await p
+    } finally {
+      running = null
+    }
+  }
+  const timer = setInterval(() => void tick().catch((e) => deps.log?.(`[retention] ${e.message}`)), intervalMs)
+  timer.unref?.()
+  return {
+    tick,
+    async stop() {
+      clearInterval(timer)
+      while (running) await running
+    },
+  }
+}
