@@ -6,6 +6,7 @@ import { databaseApi } from './api/apps/database.routes'
 import { deployApi } from './api/apps/deploy.routes'
 import { authApi } from './api/auth/routes'
 import { healthApi } from './api/health/routes'
+import { templatesApi } from './api/templates/routes'
 import { tokensApi } from './api/tokens/routes'
 import { tooLarge } from './domain/errors'
 import type { Services } from './domain/services'
@@ -36,6 +37,7 @@ export function createApp(s: Services, proxy: ProxyHandler = createProxy(s)) {
     .use(databaseApi(s))
     .use(appsApi(s))
     .use(adminApi(s))
+    .use(templatesApi(s))
     .use(staticRoutes())
     .use(authScreens(s))
     .use(appsScreens(s))

@@ -120,9 +120,15 @@ export function appsService(deps: DomainDeps, hooks: AppHooks) {
       return app
     },
 
-    async saveDraft(ownerId: string, id: string, input: { files?: unknown; entrypoint?: string; name?: string }) {
+    async saveDraft(ownerId: string, id: string, input: { files?: unknown; entrypoint?: string; name?: string; merge?: boolean; delete?: string[] }) {
       const app = await this.get(ownerId, id)
-      const files = input.files === undefined ? app.draft.files : checkFiles(input.files)
+      let incoming = input.files
+      if (input.merge) {
+        const merged: Record<string, unknown> = { ...app.draft.files, ...((input.files as Record<string, unknown>) ?? {}) }
+        for (const path of input.delete ?? []) delete merged[path]
+        incoming = merged
+      }
+      const files = incoming === undefined ? app.draft.files : checkFiles(incoming)
       const entrypoint = input.entrypoint ?? app.draft.entrypoint
       const set: Partial<AppDoc> = { draft: { files, entrypoint, updatedAt: deps.now() } }
       if (input.name !== undefined) set.name = checkName(input.name)

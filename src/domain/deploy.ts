@@ -107,11 +107,11 @@ export function deployService(deps: DomainDeps, apps: AppsService, crashes: Cras
     specFor,
 
     /** Validates and deploys the given files (saved as the draft too) or the current draft. */
-    deploy(ownerId: string, id: string, input: { files?: unknown; entrypoint?: string } = {}): Promise<DeployResult> {
+    deploy(ownerId: string, id: string, input: { files?: unknown; entrypoint?: string; merge?: boolean; delete?: string[] } = {}): Promise<DeployResult> {
       return serial.run(id, async () => {
         let app = await apps.get(ownerId, id)
-        if (input.files !== undefined || input.entrypoint !== undefined) {
-          app = await apps.saveDraft(ownerId, id, { files: input.files, entrypoint: input.entrypoint })
+        if (input.files !== undefined || input.entrypoint !== undefined || input.delete?.length) {
+          app = await apps.saveDraft(ownerId, id, input)
         }
         return deployFiles(app, checkFiles(app.draft.files), app.draft.entrypoint || undefined)
       })

@@ -24,7 +24,15 @@ export const updateApp = t.Object({
 })
 
 /** PUT /api/apps/:id/draft and POST /api/apps/:id/deploy|validate */
-export const draft = t.Optional(t.Object({ files: t.Optional(files), entrypoint: t.Optional(entrypoint), name: t.Optional(t.String({ maxLength: 100 })) }))
+export const draft = t.Optional(t.Object({
+  files: t.Optional(files),
+  entrypoint: t.Optional(entrypoint),
+  name: t.Optional(t.String({ maxLength: 100 })),
+  /** Merge `files` into the current draft instead of replacing it (upload only what changed). */
+  merge: t.Optional(t.Boolean()),
+  /** With merge: paths to remove from the draft. */
+  delete: t.Optional(t.Array(t.String({ maxLength: 200 }), { maxItems: 50 })),
+}))
 
 /** POST /api/apps/validate */
 export const validate = t.Object({ files, entrypoint: t.Optional(entrypoint) })
