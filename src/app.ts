@@ -6,6 +6,7 @@ import { databaseApi } from './api/apps/database.routes'
 import { deployApi } from './api/apps/deploy.routes'
 import { authApi } from './api/auth/routes'
 import { healthApi } from './api/health/routes'
+import { runsApi } from './api/runs/routes'
 import { templatesApi } from './api/templates/routes'
 import { tokensApi } from './api/tokens/routes'
 import { tooLarge } from './domain/errors'
@@ -38,6 +39,7 @@ export function createApp(s: Services, proxy: ProxyHandler = createProxy(s)) {
     .use(appsApi(s))
     .use(adminApi(s))
     .use(templatesApi(s))
+    .use(runsApi(s, proxy))
     .use(staticRoutes())
     .use(authScreens(s))
     .use(appsScreens(s))

@@ -6,6 +6,7 @@ import type { Config } from './config'
 import { appDbRepo, detectCapabilities } from './data/appdb.repo'
 import { appsRepo } from './data/apps.repo'
 import { logsRepo } from './data/logs.repo'
+import { runsRepo } from './data/runs.repo'
 import { startEmbeddedDb, type EmbeddedDb } from './data/embedded'
 import { eventsRepo } from './data/events.repo'
 import { connect, ensureIndexes, ping } from './data/mongo'
@@ -47,6 +48,8 @@ export async function boot(config: Config, log: (msg: string) => void = console.
   await ensureIndexes(database.db)
   const logs = logsRepo(database.db)
   await logs.ensureIndexes()
+  const runs = runsRepo(database.db)
+  await runs.ensureIndexes()
   const capabilities = await detectCapabilities(database.client)
   if (config.runtime !== 'local') throw new Error('RUNTIME=kubernetes is not available yet: use RUNTIME=local')
   const runtime: Runtime = createLocalRuntime({
@@ -55,7 +58,7 @@ export async function boot(config: Config, log: (msg: string) => void = console.
   const validator = createValidator(config.runnerPython, config.runnerDir)
   const services = createServices({
     config,
-    repos: { users: usersRepo(database.db), apps: appsRepo(database.db), events: eventsRepo(database.db), settings: settingsRepo(database.db), logs },
+    repos: { users: usersRepo(database.db), apps: appsRepo(database.db), events: eventsRepo(database.db), settings: settingsRepo(database.db), logs, runs },
     runtime, validator, bus: new Bus(), mongoUrl, appDb: appDbRepo(database.client), capabilities,
     keys: { jwt: deriveKey(secret, 'jwt'), secrets: deriveKey(secret, 'secrets') },
     now: () => new Date(),

@@ -46,6 +46,8 @@ export interface Config {
   retentionDays: number
   /** Newest log lines kept per app. */
   logsPerApp: number
+  /** How long a run worker's claim holds before another may take the run over, in ms. */
+  runLeaseMs: number
   /** Newest request records kept per app. */
   requestsPerApp: number
   /** First uid handed to apps (local runtime, when root); each app gets the next one. */
@@ -107,6 +109,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     retentionDays: int(env, 'RETENTION_DAYS', 7),
     logsPerApp: int(env, 'LOGS_PER_APP', 5000),
     requestsPerApp: int(env, 'REQUESTS_PER_APP', 10_000),
+    runLeaseMs: int(env, 'RUN_LEASE_MS', 90_000),
     limits: {
       memoryMb: int(env, 'APP_MEMORY_MB', 1024),
       processes: int(env, 'APP_MAX_PROCESSES', 64),

@@ -2,14 +2,13 @@
 import { listen } from './serve'
 import { boot } from './boot'
 import { loadConfig } from './config'
-import { startIdleScaler } from './loops/idle-scaler'
-import { startRetention } from './loops/retention'
+import { startLoops } from './loops'
 
 const config = loadConfig()
 const started = performance.now()
 const platform = await boot(config)
 const { services } = platform
-const { server } = listen(services, { port: config.port })
+const { server, proxy } = listen(services, { port: config.port })
 
 console.log(
   `fastapi-platform listening on ${config.baseUrl} (port ${config.port}, runtime ${config.runtime}, ` +
@@ -22,23 +21,15 @@ await services.deps.repos.apps.sleepAll()
 const zygote = (services.deps.runtime as { zygote?: { ensure(): Promise<void> } }).zygote
 void zygote?.ensure().catch((e) => console.error(`[runtime] ${e.message}`))
 
-const idle = startIdleScaler({
-  repos: services.deps.repos,
-  runtime: services.deps.runtime,
-  lastRequestAt: (id) => services.recorder.lastRequestAt(id),
-  startedAt: (id) => services.deps.runtime.endpoint(id)?.startedAt,
-  log: (m) => console.log(m),
-}, config.idleCheckMs)
 
-const retention = startRetention({ repos: services.deps.repos, log: (m) => console.log(m) }, config)
+const loops = startLoops(services, proxy.invoke, config)
 
 let stopping = false
 const shutdown = async (signal: string) => {
   if (stopping) return
   stopping = true
   console.log(`${signal}: shutting down`)
-  await idle.stop()
-  await retention.stop()
+  await loops.stop()
   server.stop()
   await platform.close().catch((e) => console.error(e))
   process.exit(0)

@@ -20,5 +20,5 @@ export function listen(s: Services, opts: { port: number; hostname?: string }) {
     idleTimeout: 120,
     reusePort: false, // a second platform on the same port must fail, not share it silently
   })
-  return { server: app.server!, app }
+  return { server: app.server!, app, proxy }
 }

@@ -24,7 +24,11 @@ export interface AppDoc {
   currentVersion: number | null
   versionCounter: number
   env: EnvEntry[]
-  settings: { idleMinutes: number }
+  settings: { idleMinutes: number; maxAttempts?: number; concurrency?: number; webhookSecret?: string | null }
+  /** Cron triggers: each tick becomes a run. */
+  cron?: CronTrigger[]
+  /** SHA-256 of the app's invoke key (a bearer for POST /api/invoke only). */
+  invokeKeyHash?: string | null
   uid: number
   /** The app's database: its own (`app_<id>`), or another app's of the same owner when bound. */
   db?: AppDbBinding | null
@@ -34,6 +38,18 @@ export interface AppDoc {
   deployedAt?: Date | null
   createdAt: Date
   updatedAt: Date
+}
+
+/** A cron trigger of an app. */
+export interface CronTrigger {
+  id: string
+  expr: string
+  timezone: string
+  method: string
+  path: string
+  body: string
+  enabled: boolean
+  lastRunAt?: Date | null
 }
 
 /** Which database an app uses and, where the server enforces roles, its credentials (password sealed). */
@@ -107,6 +123,8 @@ export function appsRepo(db: Db) {
     update: (id: string, set: Partial<AppDoc>) =>
       writes.run(id, () => rawApps.updateOne({ _id: String(id) as never }, { $set: { ...appIn(set), updatedAt: new Date() } })),
     touch: (id: string, at: Date) => writes.run(id, () => apps.updateOne({ _id: String(id) }, { $set: { lastRequestAt: at } })),
+    /** Apps with at least one enabled cron trigger (the scheduler's working set). */
+    withCron: async () => (await apps.find({ 'cron.enabled': true }, { projection: { draft: 0, env: 0 } }).toArray()) as AppDoc[],
     /** After a platform restart no instance exists: serving apps become sleeping (woken on demand). */
     sleepAll: () => apps.updateMany({ status: { $in: ['running', 'waking', 'deploying'] } }, { $set: { status: 'sleeping' } }),
     remove: (ownerId: string, id: string) => apps.deleteOne({ _id: String(id), ownerId: String(ownerId) }),

@@ -226,6 +226,7 @@ export function appsService(deps: DomainDeps, hooks: AppHooks) {
       await deps.runtime.remove(id)
       if (!keepDatabase) await hooks.drop(app).catch(() => {})
       await deps.repos.logs.removeForApp(id)
+      await deps.repos.runs.removeForApp(id)
       await apps.removeVersions(id)
       await events.removeForApp(id)
       await apps.remove(ownerId, id)

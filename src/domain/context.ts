@@ -3,6 +3,7 @@ import type { Config } from '../config'
 import type { AppDbRepo, DbCapabilities } from '../data/appdb.repo'
 import type { AppsRepo } from '../data/apps.repo'
 import type { LogsRepo } from '../data/logs.repo'
+import type { RunsRepo } from '../data/runs.repo'
 import type { EventsRepo } from '../data/events.repo'
 import type { SettingsRepo } from '../data/settings.repo'
 import type { UsersRepo } from '../data/users.repo'
@@ -23,6 +24,7 @@ export interface Repos {
   events: EventsRepo
   settings: SettingsRepo
   logs: LogsRepo
+  runs: RunsRepo
 }
 
 /** Dependencies shared by every service. */

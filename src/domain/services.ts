@@ -3,6 +3,8 @@ import { appsService } from './apps'
 import { authService } from './auth'
 import type { DomainDeps } from './context'
 import { CrashTracker } from './crashes'
+import { cronService } from './cron'
+import { runsService } from './runs'
 import { databaseService } from './database'
 import { logStore } from './logstore'
 import { deployService } from './deploy'
@@ -18,6 +20,8 @@ export function createServices(deps: DomainDeps) {
   const database = databaseService(deps)
   const apps = appsService(deps, { provision: (a) => database.provision(a), drop: (a) => database.drop(a) })
   const deploy = deployService(deps, apps, crashes, database)
+  const hooks = { wakeWorker: () => {} }
+  const runs = runsService({ ...deps, wakeWorker: () => hooks.wakeWorker() })
   const recorder = requestRecorder(deps)
   const logs = new LogBuffer()
   const stored = logStore(deps)
@@ -30,6 +34,10 @@ export function createServices(deps: DomainDeps) {
     apps,
     deploy,
     database,
+    runs,
+    cron: cronService(deps),
+    /** Set by the run worker when it starts, so enqueues wake it at once. */
+    hooks,
     storedLogs: stored,
     recorder,
     crashes,

@@ -7,6 +7,7 @@ import { activate, wakeFailure } from './activate'
 import { forward } from './forward'
 import { record } from './record'
 import { matchApp, type Match } from './resolve'
+import type { AttemptResult } from '../domain/runs'
 import { proxyError } from './respond'
 
 /** The one path the proxy keeps for itself on every app: the waking page waits on it. */
@@ -29,7 +30,10 @@ export interface PeerInfo {
 }
 
 /** The proxy's entry: a Response for app traffic, or null when the request is the platform's own. */
-export type ProxyHandler = (request: Request, server?: PeerInfo | null) => Promise<Response> | null
+export type ProxyHandler = ((request: Request, server?: PeerInfo | null) => Promise<Response> | null) & { invoke: Invoker }
+
+/** Calls an app through the proxy chain (wake, forward, record) on behalf of the platform: runs, webhooks. */
+export type Invoker = (appId: string, req: { method: string; path: string; headers: Record<string, string>; body: string }) => Promise<AttemptResult>
 
 /** Builds the chain once. */
 export function createProxy(s: Services): ProxyHandler {
@@ -62,10 +66,37 @@ export function createProxy(s: Services): ProxyHandler {
     if (match.path === WAKE_PATH) return wakeEndpoint(s, pr)
     return chain(pr)
   }
-  return (request, server) => {
+  const entry = ((request: Request, server?: PeerInfo | null) => {
     const match = matchApp(request.url, request.headers.get('host'), config.appsDomain)
     return match ? handle(request, match, server) : null
+  }) as ProxyHandler
+  entry.invoke = async (appId, req) => {
+    const doc = await s.deps.repos.apps.byId(appId)
+    if (!doc) return { status: 404, headers: {}, body: '', traceback: null, error: 'the app no longer exists', cold: false }
+    const path = req.path.startsWith('/') ? req.path : `/${req.path}`
+    const request = new Request(`http://platform.internal/app/${doc.slug}${path}`, {
+      method: req.method, headers: { ...req.headers, host: 'platform.internal' },
+      body: req.method === 'GET' || req.method === 'HEAD' ? undefined : req.body,
+    })
+    const match = matchApp(request.url, null)!
+    const pr = { request, match, app: { id: doc._id, slug: doc.slug, name: doc.name }, requestId: nanoid(16), clientIp: '127.0.0.1', started: performance.now(), cold: false } as Parameters<typeof chain>[0]
+    try {
+      const res = await chain(pr)
+      const body = await res.text()
+      const headers: Record<string, string> = {}
+      res.headers.forEach((v, k) => (headers[k] = v))
+      const ra = Number(res.headers.get('retry-after'))
+      const failed = res.status >= 500
+      return {
+        status: res.status, headers, body, traceback: pr.traceback ?? null, cold: pr.cold,
+        error: failed ? pr.error ?? (pr.traceback ? pr.traceback.trim().split('\n').pop()! : `HTTP ${res.status}`) : null,
+        retryAfterSec: Number.isFinite(ra) && ra > 0 ? ra : undefined,
+      }
+    } catch (err) {
+      return { status: null, headers: {}, body: '', traceback: null, error: (err as Error).message, cold: pr.cold }
+    }
   }
+  return entry
 }
 
 /** The proxy as an Elysia plugin: answers app requests before any platform route sees them. */

@@ -1,0 +1,115 @@
+// Runs: every async invoke, cron tick, webhook and replay. Retries with exponential backoff and
+// jitter (Retry-After honoured), 4xx final, `dead` after the last attempt; idempotency keys.
+import { nanoid } from 'nanoid'
+import type { AppDoc } from '../data/apps.repo'
+import type { RunDoc, RunTrigger } from '../data/runs.repo'
+import { sha256 } from '../lib/crypto'
+import type { DomainDeps } from './context'
+import { DomainError, notFound } from './errors'
+
+/** Largest request or response body kept on a run. */
+export const RUN_BODY_LIMIT = 64 * 1024
+
+/** What one attempt produced. */
+export interface AttemptResult {
+  status: number | null
+  headers: Record<string, string>
+  body: string
+  traceback: string | null
+  error: string | null
+  cold: boolean
+  retryAfterSec?: number
+}
+
+/** Delay before attempt `n + 1` after attempt `n` failed: 1 s, 2 s, 4 s … ≤ 5 min, ±20 % jitter. */
+export function backoffMs(n: number, retryAfterSec?: number, rand = Math.random): number {
+  if (retryAfterSec && retryAfterSec > 0) return Math.min(retryAfterSec, 3600) * 1000
+  return Math.round(Math.min(1000 * 2 ** (n - 1), 300_000) * (0.8 + 0.4 * rand()))
+}
+
+/** The next state of a run after an attempt: pure, so it is tested without a clock. */
+export function decide(run: Pick<RunDoc, 'attempts' | 'maxAttempts'>, r: AttemptResult, now: Date, rand = Math.random): { status: RunDoc['status']; nextAttemptAt: Date } {
+  const n = run.attempts.length + 1
+  if (r.status !== null && r.status < 400) return { status: 'succeeded', nextAttemptAt: now }
+  if (r.status !== null && r.status >= 400 && r.status < 500 && r.status !== 408 && r.status !== 429) return { status: 'failed', nextAttemptAt: now }
+  if (n >= run.maxAttempts) return { status: 'dead', nextAttemptAt: now }
+  return { status: 'queued', nextAttemptAt: new Date(now.getTime() + backoffMs(n, r.retryAfterSec, rand)) }
+}
+
+/** Runs as a service: enqueue, read, replay, cancel. */
+export function runsService(deps: DomainDeps & { wakeWorker?: () => void }) {
+  const runs = deps.repos.runs
+  const clip = (s: string) => (s.length > RUN_BODY_LIMIT ? s.slice(0, RUN_BODY_LIMIT) : s)
+
+  async function enqueue(app: AppDoc, trigger: RunTrigger, req: RunDoc['request'], extra: Partial<RunDoc> = {}): Promise<RunDoc> {
+    const now = deps.now()
+    const run: RunDoc = {
+      _id: `run_${nanoid(16)}`, appId: app._id, ownerId: app.ownerId, trigger, request: { ...req, body: clip(req.body) },
+      status: 'queued', attempts: [], maxAttempts: app.settings.maxAttempts ?? 3, nextAttemptAt: now,
+      createdAt: now, updatedAt: now, ...extra,
+    }
+    await runs.insert(run)
+    deps.wakeWorker?.()
+    return run
+  }
+
+  return {
+    enqueue,
+
+    /** An async invoke; the same Idempotency-Key with the same body returns the first run. */
+    async invoke(app: AppDoc, req: RunDoc['request'], idempotencyKey?: string): Promise<{ run: RunDoc; reused: boolean }> {
+      if (!idempotencyKey) return { run: await enqueue(app, 'invoke', req), reused: false }
+      if (idempotencyKey.length > 200) throw new DomainError(400, 'bad_request', 'Idempotency-Key is longer than 200 characters')
+      const bodyHash = sha256(`${req.method} ${req.path}\n${req.body}`)
+      const runId = `run_${nanoid(16)}`
+      const existing = await runs.reserveKey(`${app._id}:${idempotencyKey}`, runId, bodyHash)
+      if (existing) {
+        if (existing.bodyHash !== bodyHash) throw new DomainError(422, 'idempotency_mismatch', 'this Idempotency-Key was used with a different request')
+        const first = await runs.get(existing.runId)
+        if (!first) throw new DomainError(409, 'idempotency_in_flight', 'a request with this Idempotency-Key is being accepted; retry shortly')
+        return { run: first, reused: true }
+      }
+      return { run: await enqueue(app, 'invoke', req, { _id: runId, idempotencyKey }), reused: false }
+    },
+
+    async get(ownerId: string, id: string): Promise<RunDoc> {
+      const run = await runs.forOwner(ownerId, id)
+      if (!run) throw notFound('run')
+      return run
+    },
+
+    list: (appId: string, q: { status?: string; trigger?: string; limit?: number }) =>
+      runs.list(appId, { ...q, limit: Math.min(Math.max(Number(q.limit) || 50, 1), 200) }),
+
+    /** A new run with the same request, linked to the old one. */
+    async replay(ownerId: string, id: string): Promise<RunDoc> {
+      const old = await this.get(ownerId, id)
+      const app = await deps.repos.apps.get(ownerId, old.appId)
+      if (!app) throw notFound('app')
+      return enqueue(app, 'replay', old.request, { replayOf: old._id, triggerId: old.triggerId ?? null })
+    },
+
+    async cancel(ownerId: string, id: string): Promise<RunDoc> {
+      const run = await this.get(ownerId, id)
+      if (!(await runs.cancel(ownerId, id))) throw new DomainError(409, 'not_queued', `only a queued run can be cancelled; this one is ${run.status}`)
+      return { ...run, status: 'cancelled' }
+    },
+
+    /** Records a synchronous run (webhooks) with its one attempt. */
+    async recordSync(app: AppDoc, trigger: RunTrigger, req: RunDoc['request'], r: AttemptResult, startedAt: Date): Promise<RunDoc> {
+      const finishedAt = deps.now()
+      const ok = r.status !== null && r.status < 400
+      const run: RunDoc = {
+        _id: `run_${nanoid(16)}`, appId: app._id, ownerId: app.ownerId, trigger, request: { ...req, body: clip(req.body) },
+        status: ok ? 'succeeded' : 'failed', maxAttempts: 1, nextAttemptAt: finishedAt, createdAt: startedAt, updatedAt: finishedAt,
+        startedAt, finishedAt, attempts: [{ n: 1, startedAt, finishedAt, durationMs: finishedAt.getTime() - startedAt.getTime(), status: r.status, error: r.error, cold: r.cold }],
+        response: r.status === null ? null : { status: r.status, headers: r.headers, body: clip(r.body) }, traceback: r.traceback, error: r.error,
+      }
+      await runs.insert(run)
+      return run
+    },
+  }
+}
+
+/** The runs service's shape. */
+export type RunsService = ReturnType<typeof runsService>

@@ -1,0 +1,220 @@
+// Triggers and runs: async invoke with retries (ACCEPTANCE 24), idempotency (25), cron slots (26),
+// lease expiry after a platform death (22), webhooks, replay and cancel.
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { createHmac } from 'node:crypto'
+import { nanoid } from 'nanoid'
+import { startLoops } from '../../src/loops'
+import { startScheduler } from '../../src/loops/scheduler'
+import { backoffMs, decide } from '../../src/domain/runs'
+import { createProxy } from '../../src/proxy'
+import { startPlatform, type TestPlatform } from '../helpers/platform'
+
+const APP = `
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+app = FastAPI()
+calls = {"flaky": 0}
+
+@app.post("/flaky")
+def flaky():
+    calls["flaky"] += 1
+    if calls["flaky"] < 3:
+        return JSONResponse({"error": "not yet"}, status_code=503)
+    return {"ok": True, "calls": calls["flaky"]}
+
+@app.post("/broken")
+def broken():
+    raise RuntimeError("always broken")
+
+@app.post("/bad-input")
+def bad():
+    return JSONResponse({"error": "nope"}, status_code=400)
+
+@app.post("/echo")
+async def echo(request: Request):
+    return {"got": (await request.body()).decode()}
+
+@app.get("/tick")
+@app.post("/tick")
+def tick():
+    print("tick ran")
+    return {"tick": True}
+`
+
+let p: TestPlatform
+let token: string
+let app: { id: string; slug: string }
+let loops: Awaited<ReturnType<typeof startLoops>>
+beforeAll(async () => {
+  p = await startPlatform({ RUN_LEASE_MS: '1500' })
+  token = (await p.user()).token
+  app = (await p.json('POST', '/api/apps', { token, body: { name: 'runner app', files: { 'app.py': APP } } })).body
+  loops = startLoops(p.services, createProxy(p.services).invoke, p.services.deps.config, { pollMs: 50, idle: false })
+})
+afterAll(async () => loops?.stop())
+
+async function waitRun(id: string, until: (r: any) => boolean, ms = 15_000) {
+  const end = Date.now() + ms
+  for (;;) {
+    const r = (await p.json('GET', `/api/runs/${id}`, { token })).body
+    if (until(r)) return r
+    if (Date.now() > end) throw new Error(`run ${id} stuck: ${JSON.stringify(r).slice(0, 400)}`)
+    await Bun.sleep(100)
+  }
+}
+const final = (r: any) => ['succeeded', 'failed', 'dead', 'cancelled'].includes(r.status)
+
+describe('runs', () => {
+  test('retry policy: 5xx and timeouts retry with growing delays, 4xx is final, Retry-After wins', () => {
+    const now = new Date(0)
+    const run = { attempts: [] as any[], maxAttempts: 3 }
+    expect(decide(run, { status: 200 } as any, now).status).toBe('succeeded')
+    expect(decide(run, { status: 404 } as any, now).status).toBe('failed')
+    expect(decide(run, { status: 503 } as any, now).status).toBe('queued')
+    expect(decide({ ...run, attempts: [{}, {}] as any[] }, { status: 503 } as any, now).status).toBe("dead")
+    expect(backoffMs(1, undefined, () => 0.5)).toBe(1000)
+    expect(backoffMs(3, undefined, () => 0.5)).toBe(4000)
+    expect(backoffMs(1, 7)).toBe(7000)
+  })
+
+  test('a route that fails twice then succeeds: one invoke, 3 visible attempts, growing delays', async () => {
+    const r = await p.json('POST', `/api/invoke/${app.id}/flaky`, { token, body: {} })
+    expect(r.status).toBe(202)
+    expect(r.body.status_url).toContain(`/api/runs/${r.body.run_id}`)
+    const done = await waitRun(r.body.run_id, final)
+    expect(done.status).toBe('succeeded')
+    expect(done.attempts.map((a: any) => a.status)).toEqual([503, 503, 200])
+    const gaps = [1, 2].map((i) => new Date(done.attempts[i].startedAt).getTime() - new Date(done.attempts[i - 1].finishedAt).getTime())
+    expect(gaps[1]!).toBeGreaterThan(gaps[0]!)
+    expect(JSON.parse(done.response.body)).toEqual({ ok: true, calls: 3 })
+  }, 20_000)
+
+  test('a run that always fails ends dead after 3 attempts with the traceback; replay makes a linked run (ACCEPTANCE 24)', async () => {
+    const r = await p.json('POST', `/api/invoke/${app.id}/broken`, { token, body: {} })
+    const dead = await waitRun(r.body.run_id, final)
+    expect(dead.status).toBe('dead')
+    expect(dead.attempts).toHaveLength(3)
+    expect(dead.traceback).toContain('RuntimeError: always broken')
+    const replay = await p.json('POST', `/api/runs/${dead.id}/replay`, { token })
+    expect(replay.status).toBe(202)
+    expect(replay.body.replayOf).toBe(dead.id)
+    const list = await p.json('GET', `/api/apps/${app.id}/runs?status=dead`, { token })
+    expect(list.body.runs.map((x: any) => x.id)).toContain(dead.id)
+  }, 20_000)
+
+  test('4xx is final after one attempt', async () => {
+    const r = await p.json('POST', `/api/invoke/${app.id}/bad-input`, { token, body: {} })
+    const done = await waitRun(r.body.run_id, final)
+    expect(done.status).toBe('failed')
+    expect(done.attempts).toHaveLength(1)
+  })
+
+  test('Idempotency-Key: same key and body → the same run; different body → 422; concurrent → one run (ACCEPTANCE 25)', async () => {
+    const key = `k-${nanoid(6)}`
+    const headers = { 'idempotency-key': key }
+    const [x, y, z] = await Promise.all([0, 1, 2].map(() => p.json('POST', `/api/invoke/${app.id}/echo`, { token, body: 'same', headers })))
+    const ids = new Set([x, y, z].map((r) => r.body.run_id))
+    expect(ids.size).toBe(1)
+    expect([x, y, z].filter((r) => r.status === 202)).toHaveLength(1)
+    const other = await p.json('POST', `/api/invoke/${app.id}/echo`, { token, body: 'different', headers })
+    expect(other.status).toBe(422)
+    const done = await waitRun(x.body.run_id, final)
+    expect(JSON.parse(done.response.body)).toEqual({ got: 'same' })
+  })
+
+  test('invoke of a missing app or another tenant\'s app → 404; invoke keys work and rotate', async () => {
+    expect((await p.json('POST', '/api/invoke/nope/x', { token, body: {} })).status).toBe(404)
+    const other = await p.user()
+    expect((await p.json('POST', `/api/invoke/${app.id}/echo`, { token: other.token, body: {} })).status).toBe(404)
+    expect((await p.json('GET', `/api/apps/${app.id}/runs`, { token: other.token })).status).toBe(404)
+    const k1 = (await p.json('POST', `/api/apps/${app.id}/invoke-key`, { token })).body.key
+    expect((await p.json('POST', `/api/invoke/${app.id}/echo`, { body: 'k', headers: { 'x-invoke-key': k1 } })).status).toBe(202)
+    const k2 = (await p.json('POST', `/api/apps/${app.id}/invoke-key`, { token })).body.key
+    expect((await p.json('POST', `/api/invoke/${app.id}/echo`, { body: 'k', headers: { 'x-invoke-key': k1 } })).status).toBe(404)
+    expect((await p.json('POST', `/api/invoke/${app.id}/echo`, { body: 'k', headers: { 'x-invoke-key': k2 } })).status).toBe(202)
+  })
+
+  test('invoking a sleeping app wakes it; the attempt records the cold start', async () => {
+    for (let i = 0; i < 100; i++) {
+      const busy = (await p.json('GET', `/api/apps/${app.id}/runs`, { token })).body.runs.filter((r: any) => !final(r))
+      if (!busy.length) break
+      await Bun.sleep(100)
+    }
+    await p.services.deps.runtime.stop(app.id)
+    const r = await p.json('POST', `/api/invoke/${app.id}/echo`, { token, body: 'wake' })
+    const done = await waitRun(r.body.run_id, final)
+    expect(done.status).toBe('succeeded')
+    expect(done.attempts[0].cold).toBe(true)
+  })
+
+  test('a run left running by a platform that died is retried once its lease expires (ACCEPTANCE 22)', async () => {
+    const doc = await p.services.deps.repos.apps.byId(app.id)
+    const run = await p.services.runs.enqueue(doc!, 'invoke', { method: 'POST', path: '/echo', headers: {}, body: 'orphan' })
+    // what a kill -9 mid-run leaves behind: running, leased, never finished
+    await p.services.deps.repos.runs.update(run._id, { status: 'running', leaseUntil: new Date(Date.now() + 1000), nextAttemptAt: new Date(0) })
+    const done = await waitRun(run._id, final)
+    expect(done.status).toBe('succeeded')
+    expect(JSON.parse(done.response.body)).toEqual({ got: 'orphan' })
+  })
+
+  test('cancel works on a queued run only', async () => {
+    const doc = await p.services.deps.repos.apps.byId(app.id)
+    const run = await p.services.runs.enqueue(doc!, 'invoke', { method: 'POST', path: '/echo', headers: {}, body: '' }, { nextAttemptAt: new Date(Date.now() + 3600_000) })
+    expect((await p.json('POST', `/api/runs/${run._id}/cancel`, { token })).body.status).toBe('cancelled')
+    expect((await p.json('POST', `/api/runs/${run._id}/cancel`, { token })).status).toBe(409)
+  })
+})
+
+describe('cron', () => {
+  test('invalid expressions are refused with the reason', async () => {
+    const r = await p.json('POST', `/api/apps/${app.id}/cron`, { token, body: { expr: '61 * * * *' } })
+    expect(r.status).toBe(400)
+    expect(r.body.message).toContain('minute')
+    expect((await p.json('POST', `/api/apps/${app.id}/cron`, { token, body: { expr: '* * * * *', timezone: 'Mars/Base' } })).status).toBe(400)
+  })
+
+  test('`* * * * *` makes one run per minute; a restart or a second scheduler never runs a slot twice (ACCEPTANCE 26)', async () => {
+    const c = await p.json('POST', `/api/apps/${app.id}/cron`, { token, body: { expr: '* * * * *', method: 'POST', path: '/tick' } })
+    expect(c.status).toBe(201)
+    expect(c.body.next).toHaveLength(3)
+    let now = new Date(Math.ceil(Date.now() / 60_000) * 60_000 + 5_000) // 5 s past a minute boundary
+    const enqueued: string[] = []
+    const mk = () => startScheduler({
+      repos: p.services.deps.repos, now: () => now,
+      enqueue: async (a, t, slot) => {
+        enqueued.push(slot.toISOString())
+        return p.services.runs.enqueue(a, 'cron', { method: t.method, path: t.path, headers: {}, body: '' }, { triggerId: t.id })
+      },
+    }, 3_600_000)
+    // two schedulers (a second platform process, or one restarted mid-minute) see the same slots
+    const first = mk()
+    const second = mk()
+    now = new Date(now.getTime() + 60_000)
+    expect(await first.tick()).toBe(1)
+    expect(await second.tick()).toBe(0)
+    now = new Date(now.getTime() + 60_000)
+    expect(await second.tick()).toBe(1)
+    expect(await first.tick()).toBe(0)
+    await first.stop()
+    await second.stop()
+    expect(new Set(enqueued).size).toBe(2)
+    const runs = await p.json('GET', `/api/apps/${app.id}/runs?trigger=cron`, { token })
+    expect(runs.body.runs.length).toBe(2)
+    await p.json('DELETE', `/api/apps/${app.id}/cron/${c.body.id}`, { token })
+  })
+})
+
+describe('webhooks', () => {
+  test('POST /hooks/{appId}/{path} forwards synchronously and records a run; a secret requires the HMAC', async () => {
+    const r = await p.call('POST', `/hooks/${app.id}/echo`, { body: '{"event":"push"}', headers: { 'content-type': 'application/json' } })
+    expect(r.status).toBe(200)
+    expect(await r.json()).toEqual({ got: '{"event":"push"}' })
+    const runId = r.headers.get('x-run-id')!
+    expect((await p.json('GET', `/api/runs/${runId}`, { token })).body).toMatchObject({ trigger: 'webhook', status: 'succeeded' })
+    await p.json('PUT', `/api/apps/${app.id}/webhook`, { token, body: { secret: 'hook-secret-123' } })
+    expect((await p.call('POST', `/hooks/${app.id}/echo`, { body: 'x' })).status).toBe(401)
+    const sig = `sha256=${createHmac('sha256', 'hook-secret-123').update('x').digest('hex')}`
+    expect((await p.call('POST', `/hooks/${app.id}/echo`, { body: 'x', headers: { 'x-signature-256': sig } })).status).toBe(200)
+    expect((await p.call('POST', '/hooks/unknown-app/x', { body: 'x' })).status).toBe(404)
+  })
+})
