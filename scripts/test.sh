@@ -22,7 +22,7 @@ echo "== runner (pytest)"
 py_rc=${PIPESTATUS[0]}
 
 echo "== platform (bun test)"
-bun test "$@" 2>&1 | tee "$LOG/bun.txt"
+bun test --timeout 30000 "$@" 2>&1 | tee "$LOG/bun.txt"
 bun_rc=${PIPESTATUS[0]}
 
 num() { grep -Eo "[0-9]+ $1" "$2" | tail -1 | grep -Eo '^[0-9]+' || echo 0; }

@@ -7,7 +7,7 @@ import { boot } from '../../src/boot'
 import { loadConfig } from '../../src/config'
 
 /** The hello app used by every benchmark. */
-export const HELLO_APP = 'from fastapi import FastAPI\n\napp = FastAPI()\n\n@app.get("/")\ndef root():\n    return {"message": "Hello, world!"}\n'
+export const HELLO_APP = 'from fastapi import FastAPI\n\napp = FastAPI()\n\n@app.get("/")\ndef root():\n    return {"message": "Hello, world!"}\n\n@app.post("/noop")\nasync def noop():\n    return {}\n'
 
 /** Boots a platform in a temporary data directory and deploys the hello app. */
 export async function benchPlatform(env: Record<string, string> = {}) {

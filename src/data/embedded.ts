@@ -38,7 +38,8 @@ export function findDbServer(env = process.env): { kind: 'mongod' | 'ferretdb'; 
 export function dbServerArgv(kind: 'mongod' | 'ferretdb', bin: string, dir: string, port: number): string[] {
   if (kind === 'mongod') return [bin, '--dbpath', dir, '--bind_ip', '127.0.0.1', '--port', String(port), '--quiet']
   return [
-    bin, '--handler=sqlite', `--sqlite-url=file:${dir}/`, `--state-dir=${dir}`,
+    // WAL (FerretDB default) + synchronous=NORMAL: durable across process crashes (kill -9), one fsync per checkpoint
+    bin, '--handler=sqlite', `--sqlite-url=file:${dir}/?_pragma=synchronous(normal)`, `--state-dir=${dir}`,
     `--listen-addr=127.0.0.1:${port}`, '--debug-addr=-', '--telemetry=disable', '--log-level=error',
   ]
 }

@@ -66,12 +66,25 @@ export function runsRepo(db: Db) {
       return runs.findOneAndUpdate(
         {
           ...(busyApps.length ? { appId: { $nin: busyApps } } : {}),
-          $or: [{ status: 'queued', nextAttemptAt: { $lte: now } }, { status: 'running', leaseUntil: { $lt: now } }],
+          $or: [
+            { status: 'queued', nextAttemptAt: { $lte: now }, leaseUntil: null },
+            { status: 'queued', nextAttemptAt: { $lte: now }, leaseUntil: { $lt: now } },
+            { status: 'running', leaseUntil: { $lt: now } },
+          ],
         },
         { $set: { status: 'running', leaseUntil: new Date(now.getTime() + leaseMs), updatedAt: now } },
         { sort: { nextAttemptAt: 1 }, returnDocument: 'after' },
       )
     },
+    /** Claims one known run by id if it is still due (the fast path for runs this process just queued). */
+    claimById: (id: string, now: Date, leaseMs: number) =>
+      runs.findOneAndUpdate(
+        { _id: String(id), status: 'queued', nextAttemptAt: { $lte: now } },
+        { $set: { status: 'running', leaseUntil: new Date(now.getTime() + leaseMs), updatedAt: now } },
+        { returnDocument: 'after' },
+      ),
+    /** Runs by id (benchmarks and tests). */
+    byIds: (ids: string[]) => runs.find({ _id: { $in: ids.map(String) } }).toArray(),
     update: (id: string, set: Partial<RunDoc>) => runs.updateOne({ _id: String(id) }, { $set: { ...set, updatedAt: new Date() } }),
     /** Cancels a run only while it is queued. */
     cancel: async (ownerId: string, id: string) =>

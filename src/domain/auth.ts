@@ -102,7 +102,8 @@ export function authService(deps: DomainDeps) {
         if (!t) return null
         const user = await users.byId(t.userId)
         if (!user || user.disabled) return null
-        void users.touchToken(t._id).catch(() => {})
+        // at most one write a minute per token: the hot path of the CLI and invokes stays read-only
+        if (!t.lastUsedAt || deps.now().getTime() - t.lastUsedAt.getTime() > 60_000) void users.touchToken(t._id).catch(() => {})
         return { user: publicUser(user), via: 'token' }
       }
       const claims = verifyJwt(deps.keys.jwt, token, Math.floor(deps.now().getTime() / 1000))

@@ -4,6 +4,7 @@ import { nanoid } from 'nanoid'
 import type { AppDoc } from '../data/apps.repo'
 import type { RunDoc, RunTrigger } from '../data/runs.repo'
 import { sha256 } from '../lib/crypto'
+import { KeyedMutex } from '../lib/keyed-mutex'
 import type { DomainDeps } from './context'
 import { DomainError, notFound } from './errors'
 
@@ -37,8 +38,17 @@ export function decide(run: Pick<RunDoc, 'attempts' | 'maxAttempts'>, r: Attempt
 }
 
 /** Runs as a service: enqueue, read, replay, cancel. */
-export function runsService(deps: DomainDeps & { wakeWorker?: () => void }) {
+/** The local worker, as enqueue sees it: it may take a new run straight from memory. */
+export interface LocalWorker {
+  leaseMs: number
+  /** Hands over a run that was inserted already leased to this process. */
+  take(run: RunDoc): void
+}
+
+export function runsService(deps: DomainDeps & { worker?: () => LocalWorker | null }) {
   const runs = deps.repos.runs
+  // FerretDB v1 does not make concurrent inserts of one _id atomic: reserve keys one at a time here too.
+  const keyLocks = new KeyedMutex()
   const clip = (s: string) => (s.length > RUN_BODY_LIMIT ? s.slice(0, RUN_BODY_LIMIT) : s)
 
   async function enqueue(app: AppDoc, trigger: RunTrigger, req: RunDoc['request'], extra: Partial<RunDoc> = {}): Promise<RunDoc> {
@@ -48,8 +58,12 @@ export function runsService(deps: DomainDeps & { wakeWorker?: () => void }) {
       status: 'queued', attempts: [], maxAttempts: app.settings.maxAttempts ?? 3, nextAttemptAt: now,
       createdAt: now, updatedAt: now, ...extra,
     }
+    // A due run is inserted already leased to this process and handed to its worker: no claim round
+    // trip. If the process dies first, the lease expires and any worker's sweep takes the run.
+    const worker = run.nextAttemptAt <= now ? deps.worker?.() : null
+    if (worker) run.leaseUntil = new Date(now.getTime() + worker.leaseMs)
     await runs.insert(run)
-    deps.wakeWorker?.()
+    worker?.take(run)
     return run
   }
 
@@ -62,7 +76,9 @@ export function runsService(deps: DomainDeps & { wakeWorker?: () => void }) {
       if (idempotencyKey.length > 200) throw new DomainError(400, 'bad_request', 'Idempotency-Key is longer than 200 characters')
       const bodyHash = sha256(`${req.method} ${req.path}\n${req.body}`)
       const runId = `run_${nanoid(16)}`
-      const existing = await runs.reserveKey(`${app._id}:${idempotencyKey}`, runId, bodyHash)
+      const keyId = `${app._id}:${idempotencyKey}`
+      return keyLocks.run(keyId, async () => {
+      const existing = await runs.reserveKey(keyId, runId, bodyHash)
       if (existing) {
         if (existing.bodyHash !== bodyHash) throw new DomainError(422, 'idempotency_mismatch', 'this Idempotency-Key was used with a different request')
         const first = await runs.get(existing.runId)
@@ -70,6 +86,7 @@ export function runsService(deps: DomainDeps & { wakeWorker?: () => void }) {
         return { run: first, reused: true }
       }
       return { run: await enqueue(app, 'invoke', req, { _id: runId, idempotencyKey }), reused: false }
+      })
     },
 
     async get(ownerId: string, id: string): Promise<RunDoc> {

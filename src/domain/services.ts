@@ -4,7 +4,7 @@ import { authService } from './auth'
 import type { DomainDeps } from './context'
 import { CrashTracker } from './crashes'
 import { cronService } from './cron'
-import { runsService } from './runs'
+import { runsService, type LocalWorker } from './runs'
 import { databaseService } from './database'
 import { logStore } from './logstore'
 import { deployService } from './deploy'
@@ -20,8 +20,8 @@ export function createServices(deps: DomainDeps) {
   const database = databaseService(deps)
   const apps = appsService(deps, { provision: (a) => database.provision(a), drop: (a) => database.drop(a) })
   const deploy = deployService(deps, apps, crashes, database)
-  const hooks = { wakeWorker: () => {} }
-  const runs = runsService({ ...deps, wakeWorker: () => hooks.wakeWorker() })
+  const hooks: { worker: LocalWorker | null } = { worker: null }
+  const runs = runsService({ ...deps, worker: () => hooks.worker })
   const recorder = requestRecorder(deps)
   const logs = new LogBuffer()
   const stored = logStore(deps)

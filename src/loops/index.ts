@@ -21,7 +21,7 @@ export function startLoops(s: Services, invoke: Invoker, config: Config, over: P
   const worker = startRunWorker({ repos, invoke, bus: s.deps.bus, log }, {
     concurrency: 16, perApp: 4, leaseMs: config.runLeaseMs, pollMs: 200, maxAgeMs: 24 * 3600_000, ...over,
   })
-  s.hooks.wakeWorker = worker.notify
+  s.hooks.worker = worker
   const scheduler = startScheduler({
     repos, log,
     enqueue: (app, t, slot) =>
@@ -31,7 +31,7 @@ export function startLoops(s: Services, invoke: Invoker, config: Config, over: P
   return {
     idle, retention, worker, scheduler,
     async stop() {
-      s.hooks.wakeWorker = () => {}
+      s.hooks.worker = null
       await scheduler.stop()
       await worker.stop()
       await retention.stop()

@@ -38,8 +38,13 @@ export function startRunWorker(deps: RunWorkerDeps, opts: RunWorkerOptions) {
   let wake: (() => void) | null = null
   let lastExpire = 0
   const inflight = new Set<Promise<void>>()
+  // Runs this process just queued, already leased to it: executed from memory, no claim round trip.
+  const local: RunDoc[] = []
+  const pending = new Set<string>()
+  let lastSweep = 0
 
   async function execute(run: RunDoc): Promise<void> {
+    if (run.status === 'queued') await deps.repos.runs.update(run._id, { status: 'running' })
     const startedAt = now()
     const result = await deps.invoke(run.appId, run.request).catch((e) => ({
       status: null, headers: {}, body: '', traceback: null, error: String((e as Error).message), cold: false,
@@ -70,15 +75,26 @@ export function startRunWorker(deps: RunWorkerDeps, opts: RunWorkerOptions) {
           await deps.repos.runs.expireKeys(new Date(now().getTime() - 24 * 3600_000))
         }
         while (!stopped && active < opts.concurrency) {
-          const busy = [...perApp].filter(([, n]) => n >= opts.perApp).map(([id]) => id)
-          const run = await deps.repos.runs.claim(now(), opts.leaseMs, busy)
+          let run: RunDoc | null = null
+          const i = local.findIndex((r) => (perApp.get(r.appId) ?? 0) < opts.perApp)
+          if (i >= 0) {
+            run = local.splice(i, 1)[0]!
+            run.status = 'queued' // marked running by execute()
+          } else if (Date.now() - lastSweep >= opts.pollMs) {
+            const busy = [...perApp].filter(([, n]) => n >= opts.perApp).map(([id]) => id)
+            run = await deps.repos.runs.claim(now(), opts.leaseMs, busy)
+            if (!run) lastSweep = Date.now()
+            else if (pending.has(run._id)) continue // ours already, waiting in memory
+          }
           if (!run) break
           claimed++
           active++
           perApp.set(run.appId, (perApp.get(run.appId) ?? 0) + 1)
+          pending.add(run._id)
           const p = execute(run)
             .catch((e) => deps.log?.(`[runs] ${run._id}: ${(e as Error).message}`))
             .finally(() => {
+              pending.delete(run!._id)
               active--
               const left = (perApp.get(run.appId) ?? 1) - 1
               if (left > 0) perApp.set(run.appId, left)
@@ -100,6 +116,13 @@ export function startRunWorker(deps: RunWorkerDeps, opts: RunWorkerOptions) {
 
   const done = loop()
   return {
+    leaseMs: opts.leaseMs,
+    /** Takes a run inserted already leased to this process. */
+    take(run: RunDoc) {
+      pending.add(run._id)
+      local.push(run)
+      wake?.()
+    },
     notify: () => wake?.(),
     async stop() {
       stopped = true

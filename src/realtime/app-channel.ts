@@ -28,6 +28,7 @@ export const appChannel = (s: Services) => {
           send({ type: 'request', ...rest })
         }),
         s.deps.bus.subscribe(`deploy:${appId}`, (e) => send({ type: 'deploy', ...(e as object) })),
+        s.deps.bus.subscribe(`runs:${appId}`, (e) => send({ type: 'run', ...(e as object) })),
       ]
       const beat = setInterval(() => send({ type: 'ping', at: Date.now() }), HEARTBEAT_MS)
       subs.set(ws.raw, () => {

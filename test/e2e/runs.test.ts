@@ -204,6 +204,23 @@ describe('cron', () => {
   })
 })
 
+describe('dashboard panels', () => {
+  test('runs, run detail with attempts and traceback, cron add/toggle/delete with errors in place', async () => {
+    const page = await (await p.call('GET', `/apps/${app.id}`, { token })).text()
+    expect(page).toContain('id="runs"')
+    expect(page).toContain(`/hooks/${app.id}/your/path`)
+    const runs = (await p.json('GET', `/api/apps/${app.id}/runs?status=dead`, { token })).body.runs
+    const detail = await (await p.call('GET', `/apps/${app.id}/runs/${runs[0].id}`, { token })).text()
+    expect(detail).toContain('RuntimeError: always broken')
+    const form = { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://localhost:8080' }
+    const bad = await (await p.call('POST', `/apps/${app.id}/cron`, { token, body: 'expr=99+*+*+*+*&method=POST&path=%2Ftick&timezone=UTC', headers: form })).text()
+    expect(bad).toContain('invalid cron trigger')
+    const ok = await (await p.call('POST', `/apps/${app.id}/cron`, { token, body: 'expr=0+3+*+*+*&method=POST&path=%2Ftick&timezone=UTC', headers: form })).text()
+    expect(ok).toContain('0 3 * * *')
+    expect(ok).toContain('next ')
+  })
+})
+
 describe('webhooks', () => {
   test('POST /hooks/{appId}/{path} forwards synchronously and records a run; a secret requires the HMAC', async () => {
     const r = await p.call('POST', `/hooks/${app.id}/echo`, { body: '{"event":"push"}', headers: { 'content-type': 'application/json' } })

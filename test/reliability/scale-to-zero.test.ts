@@ -120,7 +120,7 @@ describe('waking', () => {
     expect(results.find((r) => r.status === 503)!.headers.get('retry-after')).toBe('1')
     await Bun.sleep(1200)
     expect((await q.call('GET', `/app/${c.body.slug}/`)).status).toBe(200)
-  })
+  }, 30_000)
 
   test('a crash loop turns the status to error with the reason', async () => {
     const files = { 'app.py': 'import os\nfrom fastapi import FastAPI\napp = FastAPI()\n@app.get("/die")\ndef die():\n    os._exit(3)\n' }

@@ -42,7 +42,7 @@ describe('runtime command builders', () => {
   })
   test('database server argv keeps a hostile data dir as one argument', () => {
     const argv = dbServerArgv('ferretdb', '/bin/ferretdb', '/tmp/a b;$(x)', 27017)
-    expect(argv).toContain('--sqlite-url=file:/tmp/a b;$(x)/')
+    expect(argv).toContain('--sqlite-url=file:/tmp/a b;$(x)/?_pragma=synchronous(normal)')
     expect(argv[0]).toBe('/bin/ferretdb')
   })
 })

@@ -45,6 +45,7 @@
       let m; try { m = JSON.parse(ev.data) } catch (e) { return }
       if (m.type === 'log') { if (paused) held.push(m); else show(m) }
       else if (m.type === 'request' || m.type === 'deploy') document.body.dispatchEvent(new CustomEvent('fp:requests'))
+      else if (m.type === 'run') document.body.dispatchEvent(new CustomEvent('fp:runs'))
     }
     ws.onclose = function () {
       state.textContent = 'reconnecting…'

@@ -2,6 +2,7 @@
 import { Elysia } from 'elysia'
 import { Dashboard, RequestDetail, RequestsTable, VersionsList } from '../../../views/screens/dashboard/dashboard'
 import { DocumentsView } from '../../../views/screens/dashboard/database'
+import { CronPanel, RunDetail, RunsTable } from '../../../views/screens/dashboard/runs'
 import { appView } from '../../domain/apps'
 import { DomainError } from '../../domain/errors'
 import type { Principal } from '../../domain/auth'
@@ -34,6 +35,17 @@ export const dashboardScreens = (s: Services) => {
     return (await s.apps.requests(owner, id, { limit: 25 })).requests
   }
   const versions = async (owner: string, id: string) => s.apps.versions(owner, id)
+  const cronAction = async (p: Principal, id: string, fn: (app: Awaited<ReturnType<typeof s.apps.get>>) => Promise<unknown>) => {
+    let error: string | undefined
+    try {
+      await fn(await s.apps.get(p.user.id, id))
+    } catch (err) {
+      if (!(err instanceof DomainError) || err.status === 404) throw err
+      error = err.message
+    }
+    const app = await s.apps.get(p.user.id, id)
+    return html(CronPanel({ appId: app._id, cron: s.cron.list(app) as never, error }) as string)
+  }
   const documents = async (p: Principal, params: Record<string, string>, q: Record<string, string | undefined>) => {
     const app = await s.apps.get(p.user.id, params.id!)
     const filter = q.filter ?? ''
@@ -56,6 +68,7 @@ export const dashboardScreens = (s: Services) => {
           error: v.error, currentVersion: app.currentVersion, lastRequestAt: v.lastRequestAt, idleMinutes: app.settings.idleMinutes,
           wakes: await s.apps.wakeStats(app._id), requests: await requests(p.user.id, app._id), versions: await versions(p.user.id, app._id),
           database: { ...s.database.describe(app), collections: await s.database.collections(app).catch(() => []) },
+          runs: (await s.runs.list(app._id, { limit: 20 })) as never, cron: s.cron.list(app) as never, baseUrl: s.deps.config.baseUrl,
         },
       }) as string)
     }))
@@ -88,6 +101,29 @@ export const dashboardScreens = (s: Services) => {
       await s.apps.updateSettings(p.user.id, params.id!, { idleMinutes: idle })
       return html('<span class="ok">Saved.</span>')
     }))
+    .get('/apps/:id/runs', owned(s, async (p, { params }) => {
+      const app = await s.apps.get(p.user.id, params.id!)
+      return html(RunsTable({ appId: app._id, runs: (await s.runs.list(app._id, { limit: 20 })) as never }) as string)
+    }))
+    .get('/apps/:id/runs/:rid', owned(s, async (p, { params }) => {
+      await s.apps.get(p.user.id, params.id!)
+      const r = await s.runs.get(p.user.id, params.rid!)
+      return html(RunDetail({ r: { ...r, id: r._id } as never }) as string)
+    }))
+    .post('/apps/:id/runs/:rid/replay', owned(s, async (p, { params }) => {
+      const app = await s.apps.get(p.user.id, params.id!)
+      await s.runs.replay(p.user.id, params.rid!)
+      return html(RunsTable({ appId: app._id, runs: (await s.runs.list(app._id, { limit: 20 })) as never }) as string)
+    }))
+    .post('/apps/:id/cron', owned(s, async (p, { params, body }) => cronAction(p, params.id!, async (app) => {
+      const f = (body ?? {}) as Record<string, string>
+      await s.cron.add(app, { expr: f.expr, method: f.method, path: f.path, timezone: f.timezone })
+    })))
+    .post('/apps/:id/cron/:cid/toggle', owned(s, async (p, { params }) => cronAction(p, params.id!, async (app) => {
+      const t = (app.cron ?? []).find((x) => x.id === params.cid)
+      await s.cron.update(app, params.cid!, { enabled: !t?.enabled })
+    })))
+    .delete('/apps/:id/cron/:cid', owned(s, async (p, { params }) => cronAction(p, params.id!, (app) => s.cron.remove(app, params.cid!))))
     .get('/apps/:id/db/:name', owned(s, async (p, { params, query }) => documents(p, params, query ?? {})))
     .delete('/apps/:id/db/:name/:docId', owned(s, async (p, { params, body }) => {
       const app = await s.apps.get(p.user.id, params.id!)

@@ -2,6 +2,7 @@
 import { Page, type ShellUser } from '../../layouts/page'
 import { Ago, HttpStatus, StatusBadge } from '../../components/status'
 import { DatabasePanel, type CollectionRow } from './database'
+import { CronPanel, RunsTable, TriggerSnippets, type CronRow, type RunRow } from './runs'
 
 /** One request row. */
 export interface RequestRow {
@@ -37,6 +38,9 @@ export interface DashboardData {
   requests: RequestRow[]
   versions: VersionRow[]
   database: { name: string; boundTo: string | null; isolation: string; collections: CollectionRow[] }
+  runs: RunRow[]
+  cron: CronRow[]
+  baseUrl: string
 }
 
 /** The requests table (also served alone for live refresh). */
@@ -155,7 +159,15 @@ export function Dashboard({ user, d }: { user: ShellUser; d: DashboardData }) {
         <div class="logs" id="logs"></div>
       </div>
       <div style="margin-top:16px">{DatabasePanel({ appId: d.id, ...d.database })}</div>
-      <div class="placeholder" style="margin-top:16px">Runs and cron — async runs, retries and schedules appear here.</div>
+      <div class="panel" style="margin-top:16px">
+        <div class="panel-head"><h2>Runs</h2><span class="faint">async invokes, cron ticks, webhooks</span></div>
+        <div id="runs" hx-get={`/apps/${d.id}/runs`} hx-trigger="fp:runs from:body throttle:1s">{RunsTable({ appId: d.id, runs: d.runs })}</div>
+        <div id="run-detail"></div>
+      </div>
+      <div class="grid-2" style="margin-top:16px">
+        <div class="panel"><h2>Cron</h2>{CronPanel({ appId: d.id, cron: d.cron })}</div>
+        <div class="panel"><h2>Triggers</h2>{TriggerSnippets({ baseUrl: d.baseUrl, appId: d.id })}</div>
+      </div>
       <div class="grid-2" style="margin-top:16px">
         <div class="panel">
           <h2>Settings</h2>
