@@ -4,6 +4,7 @@ import { parseArgs, type Args } from './args'
 import * as account from './commands/account'
 import * as app from './commands/app'
 import * as project from './commands/project'
+import * as runs from './commands/runs'
 import { c, CliError, EXIT } from './output'
 
 const COMMANDS: Record<string, [(a: Args) => Promise<void>, string]> = {
@@ -13,13 +14,16 @@ const COMMANDS: Record<string, [(a: Args) => Promise<void>, string]> = {
   init: [project.init, 'init [name] [--template T]                          app.py (or a template) + .fp.yaml + .fpignore'],
   validate: [project.validate, 'validate                                            the platform\'s checks, locally, offline'],
   deploy: [project.deploy, 'deploy                                              upload what changed, deploy, print the URL'],
+  dev: [runs.dev, 'dev [--port 8000]                                   run the app locally with the platform\'s runner, hot reload'],
   pull: [project.pull, 'pull NAME [--dir D]                                 an app\'s files and .fp.yaml into a directory'],
   apps: [app.apps, 'apps                                                your apps'],
   status: [app.status, 'status                                              status, version, URL, last request'],
   open: [app.open, 'open                                                open the app\'s URL'],
   logs: [app.logs, 'logs [--follow] [--since 1h] [--grep TEXT]          the app\'s output'],
   requests: [app.requests, 'requests [--errors] [--limit N]                     request history'],
-  invoke: [app.invoke, 'invoke [-X METHOD] PATH [--data JSON]                call the app'],
+  invoke: [app.invoke, 'invoke [--async] [-X METHOD] PATH [--data JSON]      call the app (or queue a run)'],
+  runs: [runs.runs, 'runs [--status S] [--trigger T]                     async runs, cron ticks, webhooks'],
+  replay: [runs.replay, 'replay RUN_ID                                       run a run again (linked to the old one)'],
   versions: [app.versions, 'versions                                            deployed versions'],
   rollback: [app.rollback, 'rollback [VERSION]                                  serve an earlier version again'],
   env: [app.env, 'env list|set K=V|unset K|pull|push [--reveal]       environment variables'],

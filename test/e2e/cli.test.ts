@@ -73,6 +73,48 @@ describe('fp', () => {
     expect(await (await fetch(`${base}/app/demo/`)).json()).toEqual({ message: 'Hello, world!' })
   })
 
+  test('invoke --async returns a run id and fp runs shows it finish', async () => {
+    const { startLoops } = await import('../../src/loops')
+    const { createProxy } = await import('../../src/proxy')
+    const loops = startLoops(p.services, createProxy(p.services).invoke, p.services.deps.config, { pollMs: 50, idle: false })
+    try {
+      writeFileSync(join(dir, 'app.py'), readFileSync(join(dir, 'app.py'), 'utf8') + '\n\n@app.post("/work")\ndef work():\n    return {"worked": True}\n')
+      expect((await fp(dir, 'deploy')).code).toBe(0)
+      const q = await fp(dir, 'invoke', '--async', '/work', '--json')
+      expect(q.code).toBe(0)
+      const runId = JSON.parse(q.out).run_id
+      expect(runId).toStartWith('run_')
+      let out = ''
+      for (let i = 0; i < 50 && !out.includes('succeeded'); i++) {
+        await Bun.sleep(100)
+        out = (await fp(dir, 'runs')).out
+      }
+      expect(out).toContain(runId)
+      expect(out).toContain('succeeded')
+      expect((await fp(dir, 'replay', runId)).out).toContain('replay queued')
+    } finally {
+      await loops.stop()
+    }
+  })
+
+  test('dev serves the app locally with the platform runner (health route, reload)', async () => {
+    const port = String(20000 + Math.floor(Math.random() * 20000))
+    const proc = Bun.spawn(['bun', FP, 'dev', '--port', port], { cwd: dir, env: { ...process.env, FP_CONFIG_DIR: cfgDir }, stdout: 'pipe', stderr: 'pipe' })
+    try {
+      let body = ''
+      for (let i = 0; i < 100 && !body; i++) {
+        await Bun.sleep(100)
+        body = await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.text(), () => '')
+      }
+      expect(body).toContain('ok')
+      expect(await (await fetch(`http://127.0.0.1:${port}/`)).json()).toHaveProperty('message')
+    } finally {
+      proc.kill('SIGINT')
+      await Promise.race([proc.exited, Bun.sleep(3000)])
+      proc.kill('SIGKILL')
+    }
+  })
+
   test('env: set, list masked, --reveal, unset', async () => {
     expect((await fp(dir, 'env', 'set', 'API_KEY=s3cret', 'MODE=dev')).code).toBe(0)
     const masked = await fp(dir, 'env', 'list')

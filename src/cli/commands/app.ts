@@ -82,10 +82,13 @@ export async function requests(a: Args): Promise<void> {
 
 /** fp invoke [-X METHOD] PATH [--data JSON]: calls the app through its URL. */
 export async function invoke(a: Args): Promise<void> {
-  if (a.flags.async) throw new CliError('async runs are not available on this platform version yet; call without --async', EXIT.usage)
   const api = client()
   const app = await target(api, a)
   const path = a.positional[0] ?? '/'
+  if (a.flags.async) {
+    const r = await api.ok('POST', `/api/invoke/${app.id}${path.startsWith('/') ? path : '/' + path}`, a.flags.data ? JSON.parse(String(a.flags.data)) : {})
+    return emit(!!a.flags.json, r, () => console.log(`${c.green('✓')} queued ${r.run_id}  (fp runs to follow it)`))
+  }
   const method = String(a.flags.method ?? (a.flags.data ? 'POST' : 'GET')).toUpperCase()
   const t0 = performance.now()
   const res = await fetch(`${api.base}/app/${app.slug}${path.startsWith('/') ? path : '/' + path}`, {
