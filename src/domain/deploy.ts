@@ -1,4 +1,5 @@
 // Deploy, rollback, clone and wake: validate → snapshot an immutable version → roll the runtime.
+import { createHmac } from 'node:crypto'
 import { nanoid } from 'nanoid'
 import type { AppDoc, VersionDoc } from '../data/apps.repo'
 import type { DeployEventDoc } from '../data/events.repo'
@@ -40,6 +41,8 @@ export function deployService(deps: DomainDeps, apps: AppsService, crashes: Cras
         PLATFORM_APP_NAME: app.name,
         PLATFORM_APP_URL: appUrl(deps, app.slug),
         PLATFORM_MONGO_URI: database.uriFor(app),
+        // Stable per app across versions: frameworks that sign sessions (FastHTML's .sesskey) keep them.
+        PLATFORM_SESSION_KEY: createHmac('sha256', deps.keys.secrets).update(`session:${app._id}`).digest('hex'),
       },
       uid: app.uid,
       limits: deps.config.limits,

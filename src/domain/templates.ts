@@ -24,6 +24,10 @@ export interface Template {
   files: Record<string, string>
   guide: string
   checks: TemplateCheck[]
+  /** Default env vars (never secrets of a real user). */
+  env?: Record<string, string>
+  /** Cron triggers an app from this template usually wants. */
+  cron?: { expr: string; method?: string; path?: string; timezone?: string }[]
 }
 
 /** Loads and checks every template in `dir`; problems are returned, not thrown. */

@@ -115,6 +115,11 @@ export function createLocalRuntime(opts: LocalRuntimeOptions): Runtime & { zygot
       writeFileSync(target, content, { mode: 0o640 })
       if (IS_ROOT && spec.uid) chownSync(target, 0, spec.uid)
     }
+    // The code directory is read-only for the app: files frameworks would create in it are made here.
+    if (spec.env.PLATFORM_SESSION_KEY && !('.sesskey' in spec.files)) {
+      writeFileSync(join(staging, '.sesskey'), spec.env.PLATFORM_SESSION_KEY, { mode: 0o640 })
+      if (IS_ROOT && spec.uid) chownSync(join(staging, '.sesskey'), 0, spec.uid)
+    }
     if (IS_ROOT && spec.uid) {
       for (const dir of new Set(Object.keys(spec.files).map((f) => join(staging, f, '..')))) chownSync(dir, 0, spec.uid)
       chownSync(staging, 0, spec.uid)

@@ -37,6 +37,7 @@ export const appsScreens = (s: Services) => {
       const t = s.templates.find((x) => x.name === chosen)
       try {
         const app = await s.apps.create(p.user.id, { name, files: t ? t.files : BLANK, entrypoint: t?.entrypoint, template: t?.name })
+        if (t?.env) await s.apps.setEnv(p.user.id, app._id, t.env)
         s.directory.invalidate(app.slug)
         return redirect(request, `/apps/${app._id}/edit`)
       } catch (err) {
