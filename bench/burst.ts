@@ -9,7 +9,7 @@ const rt = b.platform.services.deps.runtime
 let wakes = 0
 const start = rt.start.bind(rt)
 rt.start = (spec) => (wakes++, start(spec))
-const { server } = listen(b.platform.services, { port: 0, hostname: '127.0.0.1' })
+const { server } = await listen(b.platform.services, { port: 0, hostname: '127.0.0.1' })
 if (process.env.DEBUG) rt.onEvent((e) => e.type === 'log' && console.error('LOG', e.line))
 const base = `http://127.0.0.1:${server.port}`
 await rt.stop(b.appId)

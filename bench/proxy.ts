@@ -9,7 +9,7 @@ const CONC = Number(process.env.CONCURRENCY ?? 16)
 const DUR = Number(process.env.DURATION_MS ?? 4000)
 const ROUNDS = Number(process.env.ROUNDS ?? 2)
 const b = await benchPlatform()
-const { server } = listen(b.platform.services, { port: 0, hostname: '127.0.0.1' })
+const { server } = await listen(b.platform.services, { port: 0, hostname: '127.0.0.1' })
 const proxied = `http://127.0.0.1:${server.port}/app/${b.slug}/`
 await (await fetch(proxied)).text()
 const sock = b.platform.services.deps.runtime.endpoint(b.appId)!.unix!

@@ -8,7 +8,7 @@ const config = loadConfig()
 const started = performance.now()
 const platform = await boot(config)
 const { services } = platform
-const { server, proxy } = listen(services, { port: config.port })
+const { server, proxy } = await listen(services, { port: config.port })
 
 console.log(
   `fastapi-platform listening on ${config.baseUrl} (port ${config.port}, runtime ${config.runtime}, ` +

@@ -4,15 +4,14 @@
 import { createApp } from './app'
 import type { Services } from './domain/services'
 import { createProxy } from './proxy'
+import { matchApp } from './proxy/resolve'
+import { isUpgrade, upgradeToApp } from './proxy/websocket'
 
 /** Listens on `port` (0 = any free port); returns the Bun server and the Elysia app. */
-export function listen(s: Services, opts: { port: number; hostname?: string }) {
+export async function listen(s: Services, opts: { port: number; hostname?: string }) {
   const { config } = s.deps
   const proxy = createProxy(s)
   const app = createApp(s, proxy)
-  const elysiaFetch = app.fetch // compiles the app once
-  // Elysia's fetch becomes a writable property once compiled: put the proxy in front of it.
-  Object.defineProperty(app, 'fetch', { value: (request: Request) => proxy(request, app.server) ?? elysiaFetch(request) })
   app.listen({
     port: opts.port,
     hostname: opts.hostname ?? config.host,
@@ -20,5 +19,20 @@ export function listen(s: Services, opts: { port: number; hostname?: string }) {
     idleTimeout: 120,
     reusePort: false, // a second platform on the same port must fail, not share it silently
   })
-  return { server: app.server!, app, proxy }
+  // Elysia reloads the server with its compiled handler once its modules load; then put the proxy
+  // (and WebSocket upgrades to apps) in front of it. Elysia's websocket handler stays.
+  await app.modules
+  const elysiaFetch = app.fetch
+  const server = app.server!
+  server.reload({
+    fetch: (request: Request) => {
+      if (isUpgrade(request)) {
+        const match = matchApp(request.url, request.headers.get('host'), config.appsDomain)
+        if (match && !match.redirect) return upgradeToApp(s, request, server, match)
+        return elysiaFetch(request)
+      }
+      return proxy(request, server) ?? elysiaFetch(request)
+    },
+  } as Parameters<typeof server.reload>[0])
+  return { server, app, proxy }
 }

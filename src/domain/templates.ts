@@ -50,6 +50,9 @@ export function loadTemplates(dir: string): { templates: Template[]; problems: s
       problems.push(`${file}: ${(e as Error).message}`)
     }
   }
+  // the gallery shows the friendliest first: the hello API, then beginner, then the rest by title
+  const rank = (t: Template) => (t.name === 'hello-api' ? 0 : t.level === 'beginner' ? 1 : 2)
+  templates.sort((a, b) => rank(a) - rank(b) || a.title.localeCompare(b.title))
   return { templates, problems }
 }
 

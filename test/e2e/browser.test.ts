@@ -28,7 +28,7 @@ beforeAll(async () => {
   if (!available) return
   mkdirSync(SHOTS, { recursive: true })
   p = await startPlatform()
-  const { server } = listen(p.services, { port: 0, hostname: '127.0.0.1' })
+  const { server } = await listen(p.services, { port: 0, hostname: '127.0.0.1' })
   stopServer = () => server.stop(true)
   base = `http://127.0.0.1:${server.port}`
   // BASE_URL must match what the browser sees for the Origin check.
@@ -38,6 +38,7 @@ beforeAll(async () => {
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   })
   page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
+  page.on('console', (m) => process.env.PWDEBUG_LOG && console.log('CONSOLE', m.type(), m.text()))
   page.on('dialog', (d) => {
     if (d.type() === 'alert') alerts.push(d.message())
     void d.accept()

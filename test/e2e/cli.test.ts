@@ -20,7 +20,7 @@ async function fp(cwd: string, ...args: string[]) {
 
 beforeAll(async () => {
   p = await startPlatform()
-  const { server } = listen(p.services, { port: 0, hostname: '127.0.0.1' })
+  const { server } = await listen(p.services, { port: 0, hostname: '127.0.0.1' })
   stop = () => server.stop(true)
   base = `http://127.0.0.1:${server.port}`
   ;(p.services.deps.config as { baseUrl: string }).baseUrl = base

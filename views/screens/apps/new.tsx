@@ -21,7 +21,7 @@ export interface NewAppProps {
 
 /** The form (htmx swaps it on errors). */
 export function NewAppForm({ templates, error, name, chosen }: Omit<NewAppProps, 'user'>) {
-  const pick = chosen ?? templates[0]?.name ?? 'blank'
+  const pick = chosen ?? (templates.some((t) => t.name === 'hello-api') ? 'hello-api' : templates[0]?.name ?? 'blank')
   return (
     <form id="new-app" hx-post="/apps" hx-swap="outerHTML" class="panel">
       {error ? <div class="alert" role="alert" safe>{error}</div> : ''}
