@@ -3,6 +3,7 @@ import { Elysia } from 'elysia'
 import { Admin, UsersTable } from '../../../views/screens/admin/admin'
 import type { Principal } from '../../domain/auth'
 import type { Services } from '../../domain/services'
+import { NO_ISOLATION } from '../../domain/database'
 import { html } from '../../plugins/html'
 import { notFoundPage } from '../not-found'
 import { requireUser, shellUser } from '../session'
@@ -25,7 +26,9 @@ export const adminScreens = (s: Services) => {
       user: shellUser(p), users: await rows(),
       signupOpen: await settings.get('signupOpen', true),
       allowedImports: (await settings.get<string[] | null>('allowedImports', null)) ?? [],
-      isolation: 'Database isolation is not enforced by this database server (FerretDB has no roles): apps could reach each other\'s databases. Use MongoDB ≥ 6 through MONGO_URL in production.',
+      isolation: `${s.deps.capabilities.server} ${s.deps.capabilities.version}: ` + (s.deps.capabilities.roles
+        ? 'database isolation is enforced — every app has its own user with readWrite on its own database only.'
+        : NO_ISOLATION),
     }) as string)))
     .put('/admin/settings', admin(async (_p, { body }) => {
       const form = (body ?? {}) as Record<string, unknown>
