@@ -14,7 +14,7 @@ const COMMANDS: Record<string, [(a: Args) => Promise<void>, string]> = {
   init: [project.init, 'init [name] [--template T]                          app.py (or a template) + .fp.yaml + .fpignore'],
   validate: [project.validate, 'validate                                            the platform\'s checks, locally, offline'],
   deploy: [project.deploy, 'deploy                                              upload what changed, deploy, print the URL'],
-  dev: [runs.dev, 'dev [--port 8000]                                   run the app locally with the platform\'s runner, hot reload'],
+  dev: [runs.dev, 'dev [--port 8000] [--remote-db]                     run the app locally with the platform\'s runner, hot reload'],
   pull: [project.pull, 'pull NAME [--dir D]                                 an app\'s files and .fp.yaml into a directory'],
   apps: [app.apps, 'apps                                                your apps'],
   status: [app.status, 'status                                              status, version, URL, last request'],

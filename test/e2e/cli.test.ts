@@ -115,6 +115,32 @@ describe('fp', () => {
     }
   })
 
+  test('logs --follow shows a line the app prints after it started following', async () => {
+    const proc = Bun.spawn(['bun', FP, 'logs', '--follow', '--since', '1s'], { cwd: dir, env: { ...process.env, FP_CONFIG_DIR: cfgDir, NO_COLOR: '1' }, stdout: 'pipe' })
+    try {
+      await Bun.sleep(700)
+      await fetch(`${base}/app/demo/`)
+      const reader = proc.stdout.getReader()
+      let out = ''
+      const end = Date.now() + 8000
+      while (!out.includes('hello from fp') && Date.now() < end) {
+        const { value, done } = await Promise.race([reader.read(), Bun.sleep(500).then(() => ({ value: undefined, done: false }))])
+        if (done) break
+        if (value) out += new TextDecoder().decode(value)
+      }
+      expect(out).toContain('hello from fp')
+    } finally {
+      proc.kill()
+    }
+  })
+
+  test('dev --remote-db gets the app\'s own PLATFORM_MONGO_URI', async () => {
+    const detail = await (await fetch(`${base}/api/apps`, { headers: { authorization: `Bearer ${JSON.parse(readFileSync(join(cfgDir, 'config.json'), 'utf8')).token}` } })).json() as any
+    const demo = detail.apps.find((x: any) => x.name === 'demo')
+    const db = await (await fetch(`${base}/api/apps/${demo.id}/database?reveal=1`, { headers: { authorization: `Bearer ${JSON.parse(readFileSync(join(cfgDir, 'config.json'), 'utf8')).token}` } })).json() as any
+    expect(db.uri).toContain(`/app_${demo.id}`)
+  })
+
   test('env: set, list masked, --reveal, unset', async () => {
     expect((await fp(dir, 'env', 'set', 'API_KEY=s3cret', 'MODE=dev')).code).toBe(0)
     const masked = await fp(dir, 'env', 'list')

@@ -8,9 +8,11 @@ import { authPlugin } from '../../plugins/auth'
 export const databaseApi = (s: Services) =>
   new Elysia({ prefix: '/api/apps' })
     .use(authPlugin(s))
-    .get('/:id/database', async ({ principal, params }) => {
+    .get('/:id/database', async ({ principal, params, query }) => {
       const app = await s.apps.get(principal.user.id, params.id)
-      return { ...s.database.describe(app), collections: await s.database.collections(app) }
+      // ?reveal=1: the app's own PLATFORM_MONGO_URI, for `fp dev --remote-db` (the owner's own database)
+      const uri = query.reveal === '1' || query.reveal === 'true' ? { uri: s.database.uriFor(app) } : {}
+      return { ...s.database.describe(app), ...uri, collections: await s.database.collections(app) }
     }, { auth: true })
     .put('/:id/database', async ({ principal, params, body }) => {
       const app = await s.apps.get(principal.user.id, params.id)

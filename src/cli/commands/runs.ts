@@ -41,12 +41,19 @@ export async function dev(a: Args): Promise<void> {
   const python = process.env.FP_PYTHON || (existsSync(venv) ? venv : Bun.which('python3'))
   if (!python) throw new CliError('fp dev needs Python with the runner requirements (set FP_PYTHON)', EXIT.failed)
   const port = String(a.flags.port ?? '8000')
+  let remoteUri: string | undefined
+  if (a.flags['remote-db']) {
+    const api = client()
+    const app = await findApp(api, cfg.name)
+    if (!app) throw new CliError(`no app named "${cfg.name}" on the platform yet: fp deploy first`, EXIT.notFound)
+    remoteUri = (await api.ok('GET', `/api/apps/${app.id}/database?reveal=1`)).uri
+  }
   const env = {
     ...process.env, FP_CODE_DIR: process.cwd(), FP_ENTRY: cfg.entrypoint, PYTHONUNBUFFERED: '1',
-    PLATFORM_MONGO_URI: process.env.PLATFORM_MONGO_URI || `${(process.env.MONGO_URL || 'mongodb://127.0.0.1:27017/').replace(/\/+$/, '')}/${cfg.name.replace(/[^A-Za-z0-9_]/g, '_')}_dev`,
+    PLATFORM_MONGO_URI: remoteUri || process.env.PLATFORM_MONGO_URI || `${(process.env.MONGO_URL || 'mongodb://127.0.0.1:27017/').replace(/\/+$/, '')}/${cfg.name.replace(/[^A-Za-z0-9_]/g, '_')}_dev`,
     PLATFORM_APP_NAME: cfg.name, ...(cfg.env ?? {}),
   }
-  console.error(`${c.green('▶')} ${cfg.name} on http://127.0.0.1:${port}/ (reloads on change; Ctrl+C stops)`)
+  console.error(`${c.green('▶')} ${cfg.name} on http://127.0.0.1:${port}/ (reloads on change; ${remoteUri ? "the app's real database" : 'a local database'}; Ctrl+C stops)`)
   const proc = Bun.spawn([python, '-m', 'uvicorn', 'fp_dev_entry:app', '--app-dir', runnerDir, '--port', port, '--reload', '--reload-dir', process.cwd()], {
     env, stdout: 'inherit', stderr: 'inherit', stdin: 'inherit',
   })
