@@ -7,15 +7,7 @@ import { join } from 'node:path'
 import validatorSource from '../../runner/validator.py' with { type: 'text' }
 import { CliError, EXIT } from './output'
 
-/** One diagnostic, as the platform reports it. */
-export interface Diagnostic {
-  file: string
-  line: number
-  column: number
-  severity: 'error' | 'warning'
-  code: string
-  message: string
-}
+import type { Diagnostic } from '../runtime/validator'
 
 /** Runs the validator on `files`; needs python3 (or FP_PYTHON) but no network. */
 export async function validateLocally(files: Record<string, string>, entrypoint?: string): Promise<{ ok: boolean; diagnostics: Diagnostic[] }> {

@@ -1,6 +1,7 @@
 // The idle scaler: an app with no request for its idle time goes to sleep (process stopped;
 // code, env, database and history kept). Timer semantics: from the last request (or the start,
 // when nothing came since), never from the wake. Clock and interval are injectable for tests.
+import { periodic } from '../lib/periodic'
 import type { AppDoc } from '../data/apps.repo'
 import type { Repos } from '../domain/context'
 import type { Runtime } from '../runtime/types'
@@ -26,7 +27,6 @@ export function isIdle(now: number, idleMinutes: number, lastRequest: number | u
 /** Starts the loop; returns its handle. `tick()` runs one pass (tests call it directly). */
 export function startIdleScaler(deps: IdleScalerDeps, intervalMs = 15_000) {
   const now = deps.now ?? Date.now
-  let running: Promise<void> | null = null
 
   async function pass(): Promise<string[]> {
     const slept: string[] = []
@@ -44,23 +44,5 @@ export function startIdleScaler(deps: IdleScalerDeps, intervalMs = 15_000) {
     return slept
   }
 
-  const tick = async (): Promise<string[]> => {
-    while (running) await running
-    const p = pass()
-    running = p.then(() => {}, () => {})
-    try {
-      return await p
-    } finally {
-      running = null
-    }
-  }
-  const timer = setInterval(() => void tick().catch((e) => deps.log?.(`[idle] ${e.message}`)), intervalMs)
-  timer.unref?.()
-  return {
-    tick,
-    async stop() {
-      clearInterval(timer)
-      while (running) await running
-    },
-  }
+  return periodic(pass, intervalMs, (e) => deps.log?.(`[idle] ${e.message}`))
 }

@@ -1,5 +1,6 @@
 // The retention sweeper: app logs and request records older than the retention period go, and no
 // app keeps more than its cap (a flood cannot grow the store without bound). Works without TTL indexes.
+import { periodic } from '../lib/periodic'
 import type { Repos } from '../domain/context'
 
 /** Limits the sweeper enforces. */
@@ -12,7 +13,6 @@ export interface RetentionLimits {
 /** Starts the sweeper; `tick()` runs one pass (tests call it directly). */
 export function startRetention(deps: { repos: Pick<Repos, 'logs' | 'apps'>; now?: () => number; log?: (m: string) => void }, limits: RetentionLimits, intervalMs = 60_000) {
   const now = deps.now ?? Date.now
-  let running: Promise<unknown> | null = null
   async function pass() {
     const before = new Date(now() - limits.retentionDays * 86_400_000)
     const expired = await deps.repos.logs.expire(before)
@@ -23,23 +23,5 @@ export function startRetention(deps: { repos: Pick<Repos, 'logs' | 'apps'>; now?
     }
     return { ...expired, capped }
   }
-  const tick = async () => {
-    while (running) await running
-    const p = pass()
-    running = p.catch(() => {})
-    try {
-      return await p
-    } finally {
-      running = null
-    }
-  }
-  const timer = setInterval(() => void tick().catch((e) => deps.log?.(`[retention] ${e.message}`)), intervalMs)
-  timer.unref?.()
-  return {
-    tick,
-    async stop() {
-      clearInterval(timer)
-      while (running) await running
-    },
-  }
+  return periodic(pass, intervalMs, (e) => deps.log?.(`[retention] ${e.message}`))
 }

@@ -2,6 +2,7 @@
 // run per slot. A slot is claimed in the database (unique per trigger and slot), so a restart,
 // clock skew or a second platform process never runs it twice. Clock injectable for tests.
 import { Cron } from 'croner'
+import { periodic } from '../lib/periodic'
 import type { AppDoc, CronTrigger } from '../data/apps.repo'
 import type { Repos } from '../domain/context'
 
@@ -18,7 +19,6 @@ export function startScheduler(deps: SchedulerDeps, tickMs = 1000) {
   const now = deps.now ?? (() => new Date())
   // Slots from the start on; earlier ones belong to whoever ran then (a slot runs at most once anyway).
   let last = now()
-  let running: Promise<unknown> | null = null
 
   async function pass(): Promise<number> {
     const until = now()
@@ -45,23 +45,5 @@ export function startScheduler(deps: SchedulerDeps, tickMs = 1000) {
     return fired
   }
 
-  const tick = async () => {
-    while (running) await running
-    const p = pass()
-    running = p.catch(() => {})
-    try {
-      return await p
-    } finally {
-      running = null
-    }
-  }
-  const timer = setInterval(() => void tick().catch((e) => deps.log?.(`[cron] ${e.message}`)), tickMs)
-  timer.unref?.()
-  return {
-    tick,
-    async stop() {
-      clearInterval(timer)
-      while (running) await running
-    },
-  }
+  return periodic(pass, tickMs, (e) => deps.log?.(`[cron] ${e.message}`))
 }
