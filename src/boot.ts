@@ -47,9 +47,7 @@ export async function boot(config: Config, log: (msg: string) => void = console.
   const database = await connect(mongoUrl, config.dbName)
   await ensureIndexes(database.db)
   const logs = logsRepo(database.db)
-  await logs.ensureIndexes()
   const runs = runsRepo(database.db)
-  await runs.ensureIndexes()
   const capabilities = await detectCapabilities(database.client)
   if (config.runtime !== 'local') throw new Error('RUNTIME=kubernetes is not available yet: use RUNTIME=local')
   const runtime: Runtime = createLocalRuntime({

@@ -118,8 +118,6 @@ export function appsRepo(db: Db) {
     slugTaken: async (slug: string) => (await apps.countDocuments({ slug: String(slug) }, { limit: 1 })) > 0,
     list: (ownerId: string) =>
       apps.find({ ownerId: String(ownerId) }, { projection: LIST_PROJECTION }).sort({ updatedAt: -1 }).toArray(),
-    /** Apps that should be serving (used to bring them back after a platform restart). */
-    deployed: async () => (await apps.find({ currentVersion: { $ne: null } }).toArray()).map((a) => appOut(a)!),
     update: (id: string, set: Partial<AppDoc>) =>
       writes.run(id, () => rawApps.updateOne({ _id: String(id) as never }, { $set: { ...appIn(set), updatedAt: new Date() } })),
     touch: (id: string, at: Date) => writes.run(id, () => apps.updateOne({ _id: String(id) }, { $set: { lastRequestAt: at } })),

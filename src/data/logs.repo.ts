@@ -18,7 +18,6 @@ export function logsRepo(db: Db) {
   const logs = db.collection<AppLogDoc>('app_logs')
   const requests = db.collection('request_logs')
   return {
-    ensureIndexes: () => logs.createIndex({ appId: 1, at: -1 }),
     insert: (docs: AppLogDoc[]) => logs.insertMany(docs, { ordered: false }),
     /** Lines of an app in a time range, optionally containing `q` (plain text, not a pattern). */
     query(appId: string, o: { since?: Date; until?: Date; q?: string; limit: number }) {

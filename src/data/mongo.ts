@@ -29,6 +29,9 @@ export async function ensureIndexes(db: Db): Promise<void> {
     db.collection('app_versions').createIndex({ appId: 1, version: -1 }, { unique: true }),
     db.collection('deploy_events').createIndex({ appId: 1, at: -1 }),
     db.collection('request_logs').createIndex({ appId: 1, at: -1 }),
+    db.collection('app_logs').createIndex({ appId: 1, at: -1 }),
+    db.collection('runs').createIndex({ status: 1, nextAttemptAt: 1 }),
+    db.collection('runs').createIndex({ appId: 1, createdAt: -1 }),
   ])
 }
 

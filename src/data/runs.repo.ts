@@ -48,10 +48,6 @@ export function runsRepo(db: Db) {
   const keys = db.collection<{ _id: string; runId: string; bodyHash: string; createdAt: Date }>('idempotency_keys')
   const slots = db.collection<{ _id: string; at: Date }>('cron_slots')
   return {
-    async ensureIndexes() {
-      await runs.createIndex({ status: 1, nextAttemptAt: 1 })
-      await runs.createIndex({ appId: 1, createdAt: -1 })
-    },
     insert: (r: RunDoc) => runs.insertOne(r),
     get: (id: string) => runs.findOne({ _id: String(id) }),
     forOwner: (ownerId: string, id: string) => runs.findOne({ _id: String(id), ownerId: String(ownerId) }),
@@ -76,13 +72,6 @@ export function runsRepo(db: Db) {
         { sort: { nextAttemptAt: 1 }, returnDocument: 'after' },
       )
     },
-    /** Claims one known run by id if it is still due (the fast path for runs this process just queued). */
-    claimById: (id: string, now: Date, leaseMs: number) =>
-      runs.findOneAndUpdate(
-        { _id: String(id), status: 'queued', nextAttemptAt: { $lte: now } },
-        { $set: { status: 'running', leaseUntil: new Date(now.getTime() + leaseMs), updatedAt: now } },
-        { returnDocument: 'after' },
-      ),
     /** Runs by id (benchmarks and tests). */
     byIds: (ids: string[]) => runs.find({ _id: { $in: ids.map(String) } }).toArray(),
     update: (id: string, set: Partial<RunDoc>) => runs.updateOne({ _id: String(id) }, { $set: { ...set, updatedAt: new Date() } }),

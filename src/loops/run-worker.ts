@@ -29,7 +29,7 @@ export interface RunWorkerOptions {
   maxAgeMs: number
 }
 
-/** Starts the worker; `notify()` makes it look right away (after an enqueue). */
+/** Starts the worker; `take()` hands it a run this process just queued. */
 export function startRunWorker(deps: RunWorkerDeps, opts: RunWorkerOptions) {
   const now = deps.now ?? (() => new Date())
   const perApp = new Map<string, number>()
@@ -123,7 +123,6 @@ export function startRunWorker(deps: RunWorkerDeps, opts: RunWorkerOptions) {
       local.push(run)
       wake?.()
     },
-    notify: () => wake?.(),
     async stop() {
       stopped = true
       wake?.()

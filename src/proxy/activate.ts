@@ -30,12 +30,15 @@ function within<T>(p: Promise<T>, ms: number): Promise<T | typeof TIMEOUT> {
   return Promise.race([p, new Promise<typeof TIMEOUT>((r) => (timer = setTimeout(() => r(TIMEOUT), ms)))]).finally(() => clearTimeout(timer))
 }
 
+/** The HTTP status of a failed wake: a start failure is the app's fault (502), not the request's (422). */
+export const wakeStatus = (err: DomainError) => (err.status === 422 ? 502 : err.status)
+
 /** Answers a failed wake: the app's traceback when it has one, HTML or JSON by Accept. */
 export function wakeFailure(pr: ProxyRequest, err: DomainError): Response {
   pr.error = err.message
   const tb = typeof err.details?.traceback === 'string' ? err.details.traceback : null
   pr.traceback = tb
-  const status = err.status === 422 ? 502 : err.status
+  const status = wakeStatus(err)
   const title = err.code === 'not_deployed' ? 'Not deployed yet' : err.code === 'restarting' ? 'Restarting' : 'App failed to start'
   return proxyError(pr.request, status, title, err.message, {
     appName: pr.app.name, traceback: tb, requestId: pr.requestId, code: err.code,

@@ -3,9 +3,9 @@ import { Elysia } from 'elysia'
 import { nanoid } from 'nanoid'
 import type { Services } from '../domain/services'
 import { DomainError } from '../domain/errors'
-import { activate, wakeFailure } from './activate'
+import { activate, wakeStatus } from './activate'
 import { forward } from './forward'
-import { record } from './record'
+import { errorLine, record } from './record'
 import { matchApp, type Match } from './resolve'
 import type { AttemptResult } from '../domain/runs'
 import { proxyError } from './respond'
@@ -13,14 +13,13 @@ import { proxyError } from './respond'
 /** The one path the proxy keeps for itself on every app: the waking page waits on it. */
 export const WAKE_PATH = '/__fp/wake'
 
-async function wakeEndpoint(s: Services, pr: Parameters<typeof wakeFailure>[0]): Promise<Response> {
+async function wakeEndpoint(s: Services, appId: string): Promise<Response> {
   try {
-    await s.deploy.activate(pr.app.id)
+    await s.deploy.activate(appId)
     return Response.json({ ready: true }, { headers: { 'cache-control': 'no-store' } })
   } catch (err) {
     if (!(err instanceof DomainError)) throw err
-    const res = wakeFailure(pr, err)
-    return Response.json({ ready: false, error: err.message }, { status: res.status, headers: { 'cache-control': 'no-store' } })
+    return Response.json({ ready: false, error: err.message }, { status: wakeStatus(err), headers: { 'cache-control': 'no-store' } })
   }
 }
 
@@ -61,10 +60,8 @@ export function createProxy(s: Services): ProxyHandler {
         requestId, code: 'app_not_found',
       })
     }
-    const clientIp = server?.requestIP(request)?.address ?? '127.0.0.1'
-    const pr = { request, match, app, requestId, clientIp, started: performance.now(), cold: false }
-    if (match.path === WAKE_PATH) return wakeEndpoint(s, pr)
-    return chain(pr)
+    if (match.path === WAKE_PATH) return wakeEndpoint(s, app.id)
+    return chain({ request, match, app, requestId, clientIp: server?.requestIP(request)?.address ?? '127.0.0.1', started: performance.now(), cold: false })
   }
   const entry = ((request: Request, server?: PeerInfo | null) => {
     const match = matchApp(request.url, request.headers.get('host'), config.appsDomain)
@@ -89,7 +86,7 @@ export function createProxy(s: Services): ProxyHandler {
       const failed = res.status >= 500
       return {
         status: res.status, headers, body, traceback: pr.traceback ?? null, cold: pr.cold,
-        error: failed ? pr.error ?? (pr.traceback ? pr.traceback.trim().split('\n').pop()! : `HTTP ${res.status}`) : null,
+        error: failed ? pr.error ?? (pr.traceback ? errorLine(pr.traceback) : `HTTP ${res.status}`) : null,
         retryAfterSec: Number.isFinite(ra) && ra > 0 ? ra : undefined,
       }
     } catch (err) {

@@ -23,18 +23,20 @@ export function record(sink: RecordSink, inner: Handler): Handler {
   }
 }
 
-function write(sink: RecordSink, pr: ProxyRequest, status: number): void {
-    const path = pr.match.path.split('?')[0]!.slice(0, 500)
-    sink.record({
-      _id: pr.requestId, appId: pr.app.id, requestId: pr.requestId, method: pr.request.method, path,
-      status, latencyMs: Math.round((performance.now() - pr.started) * 100) / 100, cold: pr.cold,
-      wakeMs: pr.wakeMs ?? null,
-      error: pr.error ?? (status >= 500 && pr.traceback ? firstLine(pr.traceback) : null),
-      traceback: pr.traceback ?? null, at: new Date(),
-    })
+/** Writes the record of one proxied request (HTTP or a WebSocket upgrade). */
+export function write(sink: RecordSink, pr: ProxyRequest, status: number): void {
+  const path = pr.match.path.split('?')[0]!.slice(0, 500)
+  sink.record({
+    _id: pr.requestId, appId: pr.app.id, requestId: pr.requestId, method: pr.request.method, path,
+    status, latencyMs: Math.round((performance.now() - pr.started) * 100) / 100, cold: pr.cold,
+    wakeMs: pr.wakeMs ?? null,
+    error: pr.error ?? (status >= 500 && pr.traceback ? errorLine(pr.traceback) : null),
+    traceback: pr.traceback ?? null, at: new Date(),
+  })
 }
 
-function firstLine(tb: string): string {
+/** The exception line of a traceback (its last line), for lists and run errors. */
+export function errorLine(tb: string): string {
   const lines = tb.trim().split('\n')
   return (lines[lines.length - 1] ?? '').slice(0, 300)
 }

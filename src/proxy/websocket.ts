@@ -4,6 +4,8 @@ import type { Server } from 'bun'
 import { nanoid } from 'nanoid'
 import { DomainError } from '../domain/errors'
 import type { Services } from '../domain/services'
+import type { ProxyRequest } from './chain'
+import { write } from './record'
 import type { Match } from './resolve'
 import { proxyError } from './respond'
 
@@ -15,10 +17,13 @@ export const isUpgrade = (request: Request) => request.headers.get('upgrade')?.t
 /** Upgrades the client and connects it to the app; a Response when it cannot. */
 export async function upgradeToApp(s: Services, request: Request, server: Server<unknown>, match: Match): Promise<Response | undefined> {
   const requestId = nanoid(16)
-  const app = s.directory.cached(match.slug) ?? (await s.directory.resolve(match.slug))
+  const app = await s.directory.resolve(match.slug)
   if (!app) return proxyError(request, 404, 'App not found', `there is no app at "${match.slug}"`, { requestId, code: 'app_not_found' })
+  const pr: ProxyRequest = {
+    request, match, app, requestId, clientIp: server.requestIP(request)?.address ?? '127.0.0.1', started: performance.now(),
+    cold: !s.deps.runtime.endpoint(app.id),
+  }
   let unix: string
-  const started = performance.now()
   try {
     const ep = await s.deploy.activate(app.id)
     if (!ep.unix) return proxyError(request, 502, 'Bad Gateway', 'this runtime does not carry WebSockets yet', { requestId })
@@ -35,11 +40,10 @@ export async function upgradeToApp(s: Services, request: Request, server: Server
   }
   const protocols = request.headers.get('sec-websocket-protocol')?.split(',').map((p) => p.trim()).filter(Boolean)
   const target = `ws+unix://${unix}:${match.path}`
-  const record = (status: number, error: string | null) =>
-    s.recorder.record({
-      _id: requestId, appId: app.id, requestId, method: 'GET', path: match.path.split('?')[0]!.slice(0, 500), status,
-      latencyMs: Math.round((performance.now() - started) * 100) / 100, cold: false, wakeMs: null, error, traceback: null, at: new Date(),
-    })
+  const record = (status: number, error: string | null) => {
+    pr.error = error ?? undefined
+    write(s.recorder, pr, status)
+  }
   let upstream: WebSocket | null = null
   const queue: (string | ArrayBuffer | Uint8Array)[] = []
   const ok = server.upgrade(request, {

@@ -1,6 +1,7 @@
 // Client of runner/validator_server.py: one long-lived CPython that checks app files with `ast`.
 import type { Subprocess } from 'bun'
 import { join } from 'node:path'
+import { readJsonLines } from '../lib/json-lines'
 
 /** One finding of the validator, shaped for editor markers. */
 export interface Diagnostic {
@@ -37,28 +38,12 @@ export function createValidator(python: string, runnerDir: string, timeoutMs = 1
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', PYTHONDONTWRITEBYTECODE: '1' },
     })
     proc = p
-    ;(async () => {
-      const dec = new TextDecoder()
-      let buf = ''
-      for await (const chunk of p.stdout) {
-        buf += dec.decode(chunk, { stream: true })
-        let nl: number
-        while ((nl = buf.indexOf('\n')) >= 0) {
-          const line = buf.slice(0, nl)
-          buf = buf.slice(nl + 1)
-          let msg: { id: number; error?: string } & ValidationResult
-          try {
-            msg = JSON.parse(line)
-          } catch {
-            continue
-          }
-          const w = waiting.get(msg.id)
-          waiting.delete(msg.id)
-          if (msg.error) w?.reject(new Error(`validator: ${msg.error}`))
-          else w?.resolve({ ok: msg.ok, entrypoint: msg.entrypoint, diagnostics: msg.diagnostics })
-        }
-      }
-    })()
+    void readJsonLines<{ id: number; error?: string } & ValidationResult>(p.stdout, (msg) => {
+      const w = waiting.get(msg.id)
+      waiting.delete(msg.id)
+      if (msg.error) w?.reject(new Error(`validator: ${msg.error}`))
+      else w?.resolve({ ok: msg.ok, entrypoint: msg.entrypoint, diagnostics: msg.diagnostics })
+    })
     p.exited.then(() => {
       if (proc === p) proc = null
       for (const [id, w] of waiting) {

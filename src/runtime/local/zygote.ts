@@ -1,6 +1,7 @@
 // Talks to runner/zygote.py over its stdin/stdout (JSON lines) and restarts it if it dies.
 import type { Subprocess } from 'bun'
 import { join } from 'node:path'
+import { readJsonLines } from '../../lib/json-lines'
 
 /** The fields of a spawn command (see runner/zygote.py). */
 export interface SpawnCommand {
@@ -58,7 +59,7 @@ export class Zygote {
       this.proc = proc
       let hello = false
       const timer = setTimeout(() => !hello && reject(new Error('the zygote did not start within 60 s')), 60_000)
-      this.readLines(proc, (msg) => {
+      void readJsonLines<Record<string, unknown>>(proc.stdout, (msg) => {
         if (msg.event === 'hello') {
           hello = true
           clearTimeout(timer)
@@ -67,7 +68,7 @@ export class Zygote {
         } else {
           for (const l of this.listeners) l(msg as ZygoteEvent)
         }
-      })
+      }, (line) => this.log(`[zygote] unreadable line: ${line.slice(0, 200)}`))
       proc.exited.then((code) => {
         clearTimeout(timer)
         if (!hello) reject(new Error(`the zygote exited with code ${code} before it was ready (is ${this.python} the runner venv? run \`bun run setup\`)`))
@@ -78,25 +79,6 @@ export class Zygote {
         if (!this.closed) this.log(`[zygote] exited with code ${code}; it restarts on the next start`)
       })
     })
-  }
-
-  private async readLines(proc: Subprocess<'pipe', 'pipe', 'inherit'>, onMsg: (m: Record<string, unknown>) => void) {
-    const decoder = new TextDecoder()
-    let buf = ''
-    for await (const chunk of proc.stdout) {
-      buf += decoder.decode(chunk, { stream: true })
-      let nl: number
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl)
-        buf = buf.slice(nl + 1)
-        if (!line.trim()) continue
-        try {
-          onMsg(JSON.parse(line))
-        } catch {
-          this.log(`[zygote] unreadable line: ${line.slice(0, 200)}`)
-        }
-      }
-    }
   }
 
   /** Asks the zygote to fork one instance; events about it arrive through `onEvent`. */

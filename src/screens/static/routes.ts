@@ -2,7 +2,7 @@
 // (no CDN: installs are often offline). Paths are resolved under fixed roots only.
 import { Elysia } from 'elysia'
 import { existsSync, statSync } from 'node:fs'
-import { join, resolve, sep } from 'node:path'
+import { resolve, sep } from 'node:path'
 
 const ROOT = resolve(import.meta.dir, '../../..')
 const FILES: Record<string, string> = {
@@ -30,6 +30,3 @@ export const staticRoutes = () =>
       const rel = FILES[params.file]
       return rel ? serve(ROOT, rel, 86400) : new Response('not found', { status: 404 })
     })
-
-/** Where a vendored file lives (for the setup check). */
-export const vendorPath = (file: string) => join(ROOT, FILES[file] ?? '')
