@@ -75,6 +75,10 @@ export function defaultEntrypoint(files: FileMap, given?: string): string {
 export interface AppHooks {
   provision(app: Pick<AppDoc, '_id'>): Promise<AppDoc['db']>
   drop(app: AppDoc): Promise<void>
+  /** After create or delete: caches keyed by slug or app id forget it. */
+  changed(app: AppDoc): void
+  /** After an env change: the next start must use the new values. */
+  envChanged(appId: string): void
 }
 
 /** App CRUD, environment and history. */
@@ -117,6 +121,7 @@ export function appsService(deps: DomainDeps, hooks: AppHooks) {
         app.slug = await uniqueSlug(`${name}-${nanoid(4)}`)
         await apps.insert(app)
       }
+      hooks.changed(app)
       return app
     },
 
@@ -166,6 +171,7 @@ export function appsService(deps: DomainDeps, hooks: AppHooks) {
       if (Object.keys(next).length > MAX_ENV) throw badRequest(`at most ${MAX_ENV} variables per app`)
       const env = Object.entries(next).map(([name, value]) => ({ name, value: seal(deps.keys.secrets, value, aad(id, name)) }))
       await apps.update(id, { env })
+      hooks.envChanged(id)
       return { ...app, env }
     },
 
@@ -230,6 +236,7 @@ export function appsService(deps: DomainDeps, hooks: AppHooks) {
       await apps.removeVersions(id)
       await events.removeForApp(id)
       await apps.remove(ownerId, id)
+      hooks.changed(app)
     },
   }
 }

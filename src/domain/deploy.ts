@@ -165,19 +165,17 @@ export function deployService(deps: DomainDeps, apps: AppsService, crashes: Cras
       const ep = runtime.endpoint(appId)
       if (ep) return Promise.resolve(ep)
       return wakes.do(appId, async () => {
-        const cached = specs.get(appId)
-        if (cached && !crashes.backoffMs(appId)) {
-          try {
-            const started = await runtime.start(cached)
-            void repos.apps.update(appId, { status: 'running', error: null }).catch(() => {})
-            return started
-          } catch {
-            specs.delete(appId) // fall through: reload from the database and report properly
-          }
+        // The current version's spec is cached after every start, so a wake needs no database read.
+        let spec = specs.get(appId)
+        if (!spec) {
+          const app = await repos.apps.byId(appId)
+          if (!app) throw notFound('app')
+          if (app.currentVersion === null) throw new DomainError(404, 'not_deployed', `${app.name} has no deployed version yet: deploy it first`)
+          const v = await repos.apps.version(appId, app.currentVersion)
+          if (!v) throw new DomainError(500, 'version_missing', `version ${app.currentVersion} of ${app.name} is missing`)
+          spec = specFor(app, v)
         }
-        const app = await repos.apps.byId(appId)
-        if (!app) throw notFound('app')
-        if (app.currentVersion === null) throw new DomainError(404, 'not_deployed', `${app.name} has no deployed version yet: deploy it first`)
+        const name = spec.env.PLATFORM_APP_NAME ?? spec.slug
         let wait = crashes.backoffMs(appId)
         if (wait > 0 && wait <= 2000) {
           await Bun.sleep(wait) // a short backoff is held, not refused
@@ -185,15 +183,12 @@ export function deployService(deps: DomainDeps, apps: AppsService, crashes: Cras
         }
         if (wait > 0) {
           const retryAfter = Math.ceil(wait / 1000)
-          throw new DomainError(503, 'restarting', `${app.name} crashed and restarts in ${retryAfter} s${app.error ? ` (${app.error})` : ''}`, { retryAfter })
+          throw new DomainError(503, 'restarting', `${name} crashed and restarts in ${retryAfter} s`, { retryAfter })
         }
-        const v = await repos.apps.version(appId, app.currentVersion)
-        if (!v) throw new DomainError(500, 'version_missing', `version ${app.currentVersion} of ${app.name} is missing`)
         try {
-          const spec = specFor(app, v)
           const started = await runtime.start(spec)
           specs.set(appId, spec)
-          if (app.status !== 'running' || app.error) void repos.apps.update(appId, { status: 'running', error: null }).catch(() => {})
+          void repos.apps.update(appId, { status: 'running', error: null }).catch(() => {})
           return started
         } catch (err) {
           const e = err instanceof StartError ? err : new StartError(String(err))

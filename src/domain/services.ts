@@ -1,5 +1,6 @@
 // Builds every domain service from one set of dependencies (main.ts and tests call this).
-import { appsService } from './apps'
+import type { AppDoc } from '../data/apps.repo'
+import { appsService, appView } from './apps'
 import { authService } from './auth'
 import type { DomainDeps } from './context'
 import { CrashTracker } from './crashes'
@@ -18,18 +19,33 @@ import { loadTemplates } from './templates'
 export function createServices(deps: DomainDeps) {
   const crashes = new CrashTracker()
   const database = databaseService(deps)
-  const apps = appsService(deps, { provision: (a) => database.provision(a), drop: (a) => database.drop(a) })
+  const directory = appDirectory(deps.repos)
+  const logs = new LogBuffer()
+  const apps = appsService(deps, {
+    provision: (a) => database.provision(a),
+    drop: (a) => database.drop(a),
+    changed: (a) => {
+      directory.invalidate(a.slug)
+      deploy.forget(a._id)
+      logs.forget(a._id)
+    },
+    envChanged: (id) => deploy.forget(id),
+  })
   const deploy = deployService(deps, apps, crashes, database)
   const hooks: { worker: LocalWorker | null } = { worker: null }
   const runs = runsService({ ...deps, worker: () => hooks.worker })
   const recorder = requestRecorder(deps)
-  const logs = new LogBuffer()
   const stored = logStore(deps)
   const unwatch = watchRuntime(deps, crashes, logs, stored)
   const templates = loadTemplates(deps.config.templatesDir)
   for (const problem of templates.problems) console.error(`[templates] ${problem}`)
   return {
     deps,
+    /** An app as the API and screens show it: `waking` while a start is in flight. */
+    view(a: AppDoc) {
+      const v = appView(deps, a)
+      return deploy.starting(a._id) ? { ...v, status: 'waking' as const } : v
+    },
     auth: authService(deps),
     apps,
     deploy,
@@ -43,7 +59,7 @@ export function createServices(deps: DomainDeps) {
     crashes,
     logs,
     templates: templates.templates,
-    directory: appDirectory(deps.repos),
+    directory,
     async stop() {
       unwatch()
       await recorder.stop()

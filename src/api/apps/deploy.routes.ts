@@ -27,8 +27,7 @@ export const deployApi = (s: Services) => {
       const ep = s.deps.runtime.endpoint(app._id)
       const starting = s.deploy.starting(app._id)
       return {
-        ...appView(s.deps, app),
-        ...(starting ? { status: 'waking' } : {}),
+        ...s.view(app),
         instance: ep ? { id: ep.instanceId, version: ep.version } : null,
         starting,
       }
@@ -57,7 +56,6 @@ export const deployApi = (s: Services) => {
     }, { auth: true, body: m.rollback })
     .post('/:id/clone', async ({ principal, params, body, set }) => {
       const r = await s.deploy.clone(principal.user.id, params.id, body ?? {})
-      s.directory.invalidate(r.app.slug)
       set.status = 201
       return { ...appView(s.deps, r.app), version: r.deploy?.version ?? null }
     }, { auth: true, body: m.clone })

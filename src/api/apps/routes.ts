@@ -1,6 +1,6 @@
 // /api/apps: create, list, read, update, delete, draft, env, settings.
 import { Elysia } from 'elysia'
-import { appView } from '../../domain/apps'
+import type { AppDoc } from '../../data/apps.repo'
 import { DomainError } from '../../domain/errors'
 import type { Services } from '../../domain/services'
 import { authPlugin } from '../../plugins/auth'
@@ -8,11 +8,8 @@ import * as m from './model'
 
 /** App CRUD routes. */
 export const appsApi = (s: Services) => {
-  const view = (a: Parameters<typeof appView>[1]) => {
-    const v = appView(s.deps, a)
-    return s.deploy.starting(a._id) ? { ...v, status: 'waking' as const } : v
-  }
-  const detail = async (a: Parameters<typeof appView>[1]) => (await s.recorder.flush(), {
+  const view = s.view
+  const detail = async (a: AppDoc) => (await s.recorder.flush(), {
     ...view(a), files: a.draft.files, draftEntrypoint: a.draft.entrypoint, draftUpdatedAt: a.draft.updatedAt,
     env: s.apps.envList(a, false), wakes: await s.apps.wakeStats(a._id),
     database: { ...s.database.describe(a), collections: await s.database.collections(a).catch(() => []) },
@@ -34,7 +31,6 @@ export const appsApi = (s: Services) => {
     .post('/', async ({ principal, body, set }) => {
       const owner = principal.user.id
       let app = await s.apps.create(owner, body)
-      s.directory.invalidate(app.slug)
       if (body.env) app = await s.apps.setEnv(owner, app._id, body.env)
       set.status = 201
       if (body.deploy === false) return { ...view(app), version: null }
@@ -45,20 +41,14 @@ export const appsApi = (s: Services) => {
     .put('/:id', async ({ principal, params, body }) => {
       const owner = principal.user.id
       let app = await s.apps.saveDraft(owner, params.id, body)
-      if (body.env) {
-        app = await s.apps.setEnv(owner, params.id, body.env)
-        s.deploy.forget(params.id)
-      }
+      if (body.env) app = await s.apps.setEnv(owner, params.id, body.env)
       if (body.deploy === false) return detail(app)
       const out = await deployOutcome(owner, params.id)
       return { ...(await detail(out.app)), deploy: out.deploy }
     }, { auth: true, body: m.updateApp })
     .delete('/:id', async ({ principal, params, query }) => {
-      const app = await s.apps.get(principal.user.id, params.id)
       const keep = query.dropDatabase === 'false' || query.keepDatabase === 'true'
       await s.apps.remove(principal.user.id, params.id, keep)
-      s.deploy.forget(params.id)
-      s.directory.invalidate(app.slug)
       return { ok: true, deleted: params.id, databaseDropped: !keep }
     }, { auth: true })
     .put('/:id/draft', async ({ principal, params, body }) =>
@@ -70,7 +60,6 @@ export const appsApi = (s: Services) => {
     .put('/:id/env', async ({ principal, params, body }) => {
       const owner = principal.user.id
       const app = await s.apps.setEnv(owner, params.id, body.env, body.replace)
-      s.deploy.forget(params.id)
       const restarted = body.restart === false ? null : await s.deploy.restart(owner, params.id)
       return { env: s.apps.envList(app, false), restarted: restarted ? restarted.version : null }
     }, { auth: true, body: m.env })

@@ -53,8 +53,6 @@ export const adminScreens = (s: Services) => {
       if (params.id !== p.user.id) {
         for (const a of await apps.list(params.id!)) {
           await s.apps.remove(params.id!, a._id)
-          s.deploy.forget(a._id)
-          s.directory.invalidate(a.slug)
         }
         await users.remove(params.id!)
       }

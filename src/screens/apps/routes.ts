@@ -2,7 +2,6 @@
 import { Elysia } from 'elysia'
 import { AppsList } from '../../../views/screens/apps/list'
 import { NewApp, NewAppForm } from '../../../views/screens/apps/new'
-import { appView } from '../../domain/apps'
 import { DomainError } from '../../domain/errors'
 import type { Services } from '../../domain/services'
 import { html, redirect } from '../../plugins/html'
@@ -17,10 +16,7 @@ export const appsScreens = (s: Services) => {
     .get('/', async ({ request }) => {
       const p = await requireUser(s, request)
       if (p instanceof Response) return p
-      const apps = (await s.apps.list(p.user.id)).map((a) => {
-        const v = appView(s.deps, a)
-        return { ...v, status: s.deploy.starting(a._id) ? 'waking' : v.status }
-      })
+      const apps = (await s.apps.list(p.user.id)).map(s.view)
       return html(AppsList({ user: shellUser(p), apps }) as string)
     })
     .get('/apps/new', async ({ request, query }) => {
@@ -38,7 +34,6 @@ export const appsScreens = (s: Services) => {
       try {
         const app = await s.apps.create(p.user.id, { name, files: t ? t.files : BLANK, entrypoint: t?.entrypoint, template: t?.name })
         if (t?.env) await s.apps.setEnv(p.user.id, app._id, t.env)
-        s.directory.invalidate(app.slug)
         return redirect(request, `/apps/${app._id}/edit`)
       } catch (err) {
         if (!(err instanceof DomainError)) throw err

@@ -3,7 +3,6 @@ import { Elysia } from 'elysia'
 import { Dashboard, RequestDetail, RequestsTable, VersionsList } from '../../../views/screens/dashboard/dashboard'
 import { DocumentsView } from '../../../views/screens/dashboard/database'
 import { CronPanel, RunDetail, RunsTable } from '../../../views/screens/dashboard/runs'
-import { appView } from '../../domain/apps'
 import { DomainError } from '../../domain/errors'
 import type { Principal } from '../../domain/auth'
 import type { Services } from '../../domain/services'
@@ -60,11 +59,11 @@ export const dashboardScreens = (s: Services) => {
   return new Elysia()
     .get('/apps/:id', owned(s, async (p, { params }) => {
       const app = await s.apps.get(p.user.id, params.id!)
-      const v = appView(s.deps, app)
+      const v = s.view(app)
       return html(Dashboard({
         user: shellUser(p),
         d: {
-          id: app._id, name: app.name, slug: app.slug, url: v.url, status: s.deploy.starting(app._id) ? 'waking' : v.status,
+          id: app._id, name: app.name, slug: app.slug, url: v.url, status: v.status,
           error: v.error, currentVersion: app.currentVersion, lastRequestAt: v.lastRequestAt, idleMinutes: app.settings.idleMinutes,
           wakes: await s.apps.wakeStats(app._id), requests: await requests(p.user.id, app._id), versions: await versions(p.user.id, app._id),
           database: { ...s.database.describe(app), collections: await s.database.collections(app).catch(() => []) },
@@ -93,7 +92,6 @@ export const dashboardScreens = (s: Services) => {
     .post('/apps/:id/versions/:v/clone', owned(s, async (p, { request, params }) => {
       const src = await s.apps.get(p.user.id, params.id!)
       const r = await s.deploy.clone(p.user.id, params.id!, { version: Number(params.v), name: `${src.name} (v${params.v} copy)` })
-      s.directory.invalidate(r.app.slug)
       return redirect(request, `/apps/${r.app._id}`)
     }))
     .put('/apps/:id/settings', owned(s, async (p, { params, body }) => {
@@ -131,12 +129,8 @@ export const dashboardScreens = (s: Services) => {
       return documents(p, params, (body ?? {}) as Record<string, string>)
     }))
     .delete('/apps/:id', owned(s, async (p, { request, params, body }) => {
-      const app = await s.apps.get(p.user.id, params.id!)
       const drop = (body as Record<string, unknown> | undefined)?.dropDatabase === 'true'
-      await s.apps.remove(p.user.id, app._id, !drop)
-      s.deploy.forget(app._id)
-      s.logs.forget(app._id)
-      s.directory.invalidate(app.slug)
+      await s.apps.remove(p.user.id, params.id!, !drop)
       return redirect(request, '/')
     }))
 }
