@@ -4,6 +4,7 @@ import { nanoid } from 'nanoid'
 import type { AppDoc, CronTrigger } from '../data/apps.repo'
 import type { DomainDeps } from './context'
 import { badRequest, notFound } from './errors'
+import type { RunsService } from './runs'
 
 const METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE'])
 
@@ -30,8 +31,8 @@ export function checkTrigger(input: Partial<CronTrigger>): Omit<CronTrigger, 'id
   return { expr, timezone, method, path, body, enabled: input.enabled !== false }
 }
 
-/** Cron trigger CRUD on an app. */
-export function cronService(deps: DomainDeps) {
+/** Cron trigger CRUD on an app, and firing a slot as a run. */
+export function cronService(deps: DomainDeps, runs: RunsService) {
   const view = (t: CronTrigger) => ({ ...t, next: t.enabled ? nextRuns(t.expr, t.timezone, 3) : [] })
   return {
     list: (app: AppDoc) => (app.cron ?? []).map(view),
@@ -49,6 +50,12 @@ export function cronService(deps: DomainDeps) {
       const t: CronTrigger = { ...old, ...checkTrigger({ ...old, ...input }) }
       await deps.repos.apps.update(app._id, { cron: list.map((x) => (x.id === id ? t : x)) })
       return view(t)
+    },
+    /** One due slot of a trigger: a run, and the trigger's last run time (re-read, so edits are kept). */
+    async fire(app: AppDoc, t: CronTrigger, slot: Date) {
+      await runs.enqueue(app, 'cron', { method: t.method, path: t.path, headers: t.body ? { 'content-type': 'application/json' } : {}, body: t.body }, { triggerId: t.id })
+      const fresh = await deps.repos.apps.byId(app._id)
+      if (fresh?.cron) await deps.repos.apps.update(app._id, { cron: fresh.cron.map((x) => (x.id === t.id ? { ...x, lastRunAt: slot } : x)) })
     },
     async remove(app: AppDoc, id: string) {
       const list = app.cron ?? []

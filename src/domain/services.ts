@@ -51,7 +51,7 @@ export function createServices(deps: DomainDeps) {
     deploy,
     database,
     runs,
-    cron: cronService(deps),
+    cron: cronService(deps, runs),
     /** Set by the run worker when it starts, so enqueues wake it at once. */
     hooks,
     storedLogs: stored,

@@ -24,9 +24,7 @@ export function startLoops(s: Services, invoke: Invoker, config: Config, over: P
   s.hooks.worker = worker
   const scheduler = startScheduler({
     repos, log,
-    enqueue: (app, t, slot) =>
-      s.runs.enqueue(app, 'cron', { method: t.method, path: t.path, headers: t.body ? { 'content-type': 'application/json' } : {}, body: t.body }, { triggerId: t.id })
-        .then(() => repos.apps.update(app._id, { cron: (app.cron ?? []).map((x) => (x.id === t.id ? { ...x, lastRunAt: slot } : x)) })),
+    enqueue: (app, t, slot) => s.cron.fire(app, t, slot),
   })
   return {
     idle, retention, worker, scheduler,
