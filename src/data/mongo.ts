@@ -32,6 +32,9 @@ export async function ensureIndexes(db: Db): Promise<void> {
     db.collection('app_logs').createIndex({ appId: 1, at: -1 }),
     db.collection('runs').createIndex({ status: 1, nextAttemptAt: 1 }),
     db.collection('runs').createIndex({ appId: 1, createdAt: -1 }),
+    db.collection('templates').createIndex({ name: 1 }, { unique: true }),
+    db.collection('templates').createIndex({ ownerId: 1 }),
+    db.collection('templates').createIndex({ published: 1 }),
   ])
 }
 

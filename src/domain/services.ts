@@ -14,6 +14,7 @@ import { watchRuntime } from './lifecycle'
 import { LogBuffer } from './logs'
 import { requestRecorder } from './recorder'
 import { loadTemplates } from './templates'
+import { templateCatalog } from './user-templates'
 
 /** All services plus the dependencies they were built from. */
 export function createServices(deps: DomainDeps) {
@@ -59,6 +60,8 @@ export function createServices(deps: DomainDeps) {
     crashes,
     logs,
     templates: templates.templates,
+    /** Built-in and user templates together (gallery, save as template, publish). */
+    catalog: templateCatalog(deps, templates.templates),
     directory,
     async stop() {
       unwatch()
