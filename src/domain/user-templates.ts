@@ -59,6 +59,8 @@ const NAME = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/
 const TAG = /^[a-z0-9][a-z0-9-]{0,23}$/
 const RESERVED = new Set(['blank', 'new', 'mine', 'published', 'builtin'])
 const METHODS = 'GET|POST|PUT|PATCH|DELETE'
+/** Smoke checks of vendored assets prove the app works offline; they are no lesson, so the guide skips them. */
+const STATIC_FILE = /\.(js|css|map)(\?|$)/
 const GUIDE_CALL = new RegExp(`\\b(${METHODS})\\s+\`?(/[^\\s\`]*)\`?(?:\\s+with\\s+\`([^\`]+)\`)?`, 'g')
 
 /** Calls a guide names in prose, e.g. "POST `/items` with `{"name": "tea"}`" or "`GET /items`". */
@@ -165,7 +167,10 @@ export function templateCatalog(deps: DomainDeps, builtins: Template[]) {
       if (b) {
         return {
           ...builtinSummary(b), entrypoint: b.entrypoint, files: b.files, env: b.env ?? {}, guide: b.guide,
-          calls: mergeCalls(b.checks.map((c) => ({ method: c.method, path: c.path, body: c.body, expect: c.expect_status })), guideCalls(b.guide)),
+          calls: mergeCalls(
+            b.checks.filter((c) => !STATIC_FILE.test(c.path)).map((c) => ({ method: c.method, path: c.path, body: c.body, expect: c.expect_status })),
+            guideCalls(b.guide),
+          ),
         }
       }
       const t = await visible(me, name)

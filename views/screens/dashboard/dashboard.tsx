@@ -3,6 +3,7 @@ import { Page, type ShellUser } from '../../layouts/page'
 import { Ago, HttpStatus, StatusBadge } from '../../components/status'
 import { DatabasePanel, type CollectionRow } from './database'
 import { CronPanel, RunsTable, TriggerSnippets, type CronRow, type RunRow } from './runs'
+import { SaveTemplateDialog } from '../templates/save'
 
 /** One request row. */
 export interface RequestRow {
@@ -100,7 +101,11 @@ export function VersionsList({ appId, versions, message }: { appId: string; vers
                       Deploy this version
                     </button>
                   )}{' '}
-                  <button class="btn sm" hx-post={`/apps/${appId}/versions/${v.version}/clone`}>Clone</button>
+                  <button class="btn sm" hx-post={`/apps/${appId}/versions/${v.version}/clone`}>Clone</button>{' '}
+                  <button class="btn sm" type="button" data-version={String(v.version)}
+                    onclick="var d=document.getElementById('save-template');document.getElementById('save-template-version').value=this.dataset.version;document.getElementById('save-template-heading').textContent='Save v'+this.dataset.version+' as a template';document.getElementById('save-template-result').textContent='';d.showModal()">
+                    Save as template
+                  </button>
                 </td>
               </tr>
             ))}
@@ -191,6 +196,7 @@ export function Dashboard({ user, d }: { user: ShellUser; d: DashboardData }) {
           </form>
         </div>
       </div>
+      <SaveTemplateDialog appId={d.id} />
     </Page>
   )
 }
