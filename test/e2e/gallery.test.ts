@@ -23,6 +23,7 @@ let page: Page
 let base: string
 let stopServer: () => void
 const errors: string[] = []
+let promptAnswer = ''
 
 beforeAll(async () => {
   if (!available) return
@@ -38,7 +39,7 @@ beforeAll(async () => {
   })
   page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
   page.on('pageerror', (e) => errors.push(e.message))
-  page.on('dialog', (d) => void d.accept())
+  page.on('dialog', (d) => void d.accept(d.type() === 'prompt' ? promptAnswer : undefined))
 }, 60_000)
 
 afterAll(async () => {
@@ -169,6 +170,19 @@ describe.skipIf(!available)('gallery and guides, in Chromium', () => {
     await page.waitForSelector('#tpl-week-2-todos .pill.published')
     await page.waitForSelector('body[data-gallery-ready="1"]')
     await shot('25-gallery-mine')
+    // rename from the card: a bad name answers in the card, a good one reloads the gallery focused on it
+    promptAnswer = 'Not OK'
+    await page.click('#tpl-week-2-todos button:has-text("Rename")')
+    await page.waitForSelector('#tpl-week-2-todos .tpl-msg .alert', { timeout: 5000 })
+    expect(await page.textContent('#tpl-week-2-todos .tpl-msg')).toContain('lower-case')
+    promptAnswer = 'week-2'
+    await page.click('#tpl-week-2-todos button:has-text("Rename")')
+    await page.waitForURL('**/new?template=week-2', { timeout: 5000 })
+    await page.waitForSelector('body[data-gallery-ready="1"]')
+    expect(await page.getAttribute('#tpl-week-2', 'class')).toContain('focus')
+    await page.click('#tpl-week-2 button:has-text("Delete")')
+    await page.waitForURL(`${base}/new`, { timeout: 5000 })
+    expect(await page.locator('#tpl-week-2').count()).toBe(0)
     expect(errors).toEqual([])
   }, 30_000)
 })

@@ -25,20 +25,20 @@ export interface GallerySections {
 
 const BLANK: TemplateCard = { name: 'blank', title: 'Blank app', description: 'An empty FastAPI app with one route.', level: 'beginner', tags: ['fastapi'], kind: 'builtin' }
 
-/** Actions on a user template: rename, retitle, publish (admins), delete, each answered with a reload or an alert in #g-msg. */
+/** Actions on a user template: rename, retitle, publish (admins), delete; each reloads the gallery or shows an alert in the card. */
 function CardActions({ t, isAdmin }: { t: TemplateCard; isAdmin: boolean }) {
   if (t.kind !== 'user' || !(t.mine || isAdmin)) return ''
   const at = (action: string) => `/templates/${encodeURIComponent(t.name)}/${action}`
   return (
     <div class="tpl-actions">
-      <button type="button" class="btn sm" hx-post={at('rename')} hx-prompt="New name (lower-case letters, digits, dashes)" hx-target="#g-msg">Rename</button>
-      <button type="button" class="btn sm" hx-post={at('title')} hx-prompt="New title" hx-target="#g-msg">Edit title</button>
+      <button type="button" class="btn sm" hx-post={at('rename')} hx-prompt="New name (lower-case letters, digits, dashes)" hx-target="next .tpl-msg" hx-swap="innerHTML">Rename</button>
+      <button type="button" class="btn sm" hx-post={at('title')} hx-prompt="New title" hx-target="next .tpl-msg" hx-swap="innerHTML">Edit title</button>
       {isAdmin ? (
-        <button type="button" class="btn sm" hx-post={at(t.published ? 'unpublish' : 'publish')} hx-target="#g-msg">
+        <button type="button" class="btn sm" hx-post={at(t.published ? 'unpublish' : 'publish')} hx-target="next .tpl-msg" hx-swap="innerHTML">
           {t.published ? 'Unpublish' : 'Publish'}
         </button>
       ) : ''}
-      <button type="button" class="btn sm danger" hx-delete={`/templates/${encodeURIComponent(t.name)}`} hx-target="#g-msg"
+      <button type="button" class="btn sm danger" hx-delete={`/templates/${encodeURIComponent(t.name)}`} hx-target="next .tpl-msg" hx-swap="innerHTML"
         hx-confirm={`Delete the template "${t.name}"? Apps made from it keep their code.`}>Delete</button>
     </div>
   )
@@ -74,6 +74,7 @@ function Card({ t, pick, focus, isAdmin }: { t: TemplateCard; pick: string; focu
         )}
       </div>
       <CardActions t={t} isAdmin={isAdmin} />
+      <div class="tpl-msg"></div>
     </label>
   )
 }
@@ -116,7 +117,6 @@ export function Gallery({ sections, pick, focus, isAdmin }: { sections: GalleryS
         <span class="grow"></span>
         <span class="faint" id="g-shown" aria-live="polite"></span>
       </div>
-      <div id="g-msg"></div>
       <Section id="builtin" title="Built-in" note="Deployed and checked through the proxy on every CI run." cards={[...sections.builtin, BLANK]} {...common} />
       <Section id="mine" title="My templates" note="Private to you until an admin publishes them." cards={sections.mine}
         empty="Nothing saved yet. On an app's dashboard, press “Save as template” next to any version." {...common} />
