@@ -43,6 +43,7 @@ export function templatesRepo(db: Db) {
   return {
     insert: (t: UserTemplateDoc) => raw.insertOne({ ...t, files: pack(t.files) } as never),
     byName: async (name: string) => out(await col.findOne({ name: String(name) })),
+    countByOwner: (userId: string) => col.countDocuments({ ownerId: String(userId) }),
     nameTaken: async (name: string) => (await col.countDocuments({ name: String(name) }, { limit: 1 })) > 0,
     /** Templates a user may see (own + published), without files; `all` (admins) sees every one. */
     visible: async (userId: string, all: boolean) =>

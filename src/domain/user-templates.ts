@@ -55,6 +55,8 @@ export interface SaveTemplateInput {
 /** What may change on an existing template. */
 export type EditTemplateInput = Partial<Pick<SaveTemplateInput, 'name' | 'title' | 'description' | 'tags' | 'level'>>
 
+/** Templates one user may keep (each holds up to an app's 500 KB of files). */
+export const MAX_TEMPLATES_PER_USER = 50
 const NAME = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/
 const TAG = /^[a-z0-9][a-z0-9-]{0,23}$/
 const RESERVED = new Set(['blank', 'new', 'mine', 'published', 'builtin'])
@@ -201,6 +203,9 @@ export function templateCatalog(deps: DomainDeps, builtins: Template[]) {
       const origin = app.template ? await this.resolve(me, app.template).catch(() => null) : null
       const guide = input.guide === undefined ? origin?.guide ?? '' : checkText('guide', input.guide, 8000, false)
       await freeName(name)
+      if ((await templates.countByOwner(me.id)) >= MAX_TEMPLATES_PER_USER) {
+        throw conflict(`you have ${MAX_TEMPLATES_PER_USER} templates already: delete one first`)
+      }
       const now = deps.now()
       const doc: UserTemplateDoc = {
         _id: nanoid(12), name, ownerId: me.id, ownerEmail: me.email, title, description, level, tags, entrypoint, files,

@@ -2,6 +2,7 @@
 // private to its owner → an admin publishes it → another user starts an app from it (same files,
 // no secret values) → rename → delete; every permission error; a deleted user leaves nothing dangling.
 import { beforeAll, describe, expect, test } from 'bun:test'
+import { MAX_TEMPLATES_PER_USER } from '../../src/domain/user-templates'
 import { HELLO, startPlatform, type TestPlatform } from '../helpers/platform'
 
 let p: TestPlatform
@@ -134,6 +135,18 @@ describe('user templates', () => {
     const seen = (await list(bob.token)).published.find((t: { name: string }) => t.name === 'carol-public')
     expect(seen).toMatchObject({ owner: null, mine: false })
     expect((await p.json('POST', '/api/apps', { token: bob.token, body: { name: 'x', template: 'carol-public', deploy: false } })).status).toBe(201)
+  }, 30_000)
+
+  test('an app never deployed is saved from its draft; one user keeps at most MAX_TEMPLATES_PER_USER templates (409 past it)', async () => {
+    const dave = await p.user()
+    const c = await p.json('POST', '/api/apps', { token: dave.token, body: { name: 'dave', files: HELLO, deploy: false } })
+    for (let i = 0; i < MAX_TEMPLATES_PER_USER; i++) {
+      expect((await save(dave.token, { app_id: c.body.id, name: `dave-${i}`, title: `D ${i}` })).status).toBe(201)
+    }
+    expect((await p.json('GET', '/api/templates/dave-0', { token: dave.token })).body.files).toEqual(HELLO)
+    const over = await save(dave.token, { app_id: c.body.id, name: 'dave-more', title: 'one too many' })
+    expect(over.status).toBe(409)
+    expect(over.body.message).toContain('delete one first')
   }, 30_000)
 
   test('built-ins stay public and listed without a login', async () => {
