@@ -117,8 +117,234 @@ cmd_check() {
   return 1
 }
 
+
+# ------------------------------------------------------------------------------------------- up
+NODE_NAME=kwok-node-0
+POD_CIDR=127.1.0.0/24   # loopback: a test can listen on a pod IP and the platform reaches it
+SERVICE_CIDR=10.96.0.0/16   # ClusterIPs are only recorded, never routed to, in the test cluster
+UP_TIMEOUT=${K8S_UP_TIMEOUT:-60}
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+fail_up() { # message; shows where to look, stops what was started
+  local dir=$1; shift
+  printf '\033[1;31m[k8s-testenv]\033[0m %s\n' "$*" >&2
+  local f
+  for f in "$dir"/logs/*.log; do
+    [ -f "$f" ] || continue
+    echo "---- last lines of $f" >&2; tail -n 15 "$f" >&2
+  done
+  echo "logs: $dir/logs/ (etcd.log kube-apiserver.log kube-controller-manager.log kube-scheduler.log kwok.log)" >&2
+  cmd_down "$dir" >/dev/null 2>&1 || true
+  exit 1
+}
+
+start() { # name, command…: detached, logs to DIR/logs/name.log, pid recorded in DIR/pids
+  local name=$1; shift
+  setsid "$@" >"$DIR/logs/$name.log" 2>&1 < /dev/null &
+  echo "$name $!" >> "$DIR/pids"
+}
+
+alive() { # name: is the recorded process still running?
+  local pid; pid=$(awk -v n="$1" '$1==n {print $2}' "$DIR/pids" | tail -1)
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null
+}
+
+gen_certs() {
+  local c="$DIR/pki"
+  mkdir -p "$c" && chmod 700 "$c"
+  openssl ecparam -name prime256v1 -genkey -noout -out "$c/ca.key" 2>/dev/null
+  openssl req -x509 -new -key "$c/ca.key" -subj "/CN=fastapi-platform-test-ca" -days 30 -out "$c/ca.crt" 2>/dev/null
+  openssl ecparam -name prime256v1 -genkey -noout -out "$c/apiserver.key" 2>/dev/null
+  openssl req -new -key "$c/apiserver.key" -subj "/CN=kube-apiserver" -out "$c/apiserver.csr" 2>/dev/null
+  printf '%s\n' "subjectAltName=IP:127.0.0.1,IP:10.96.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local" \
+    "extendedKeyUsage=serverAuth" "keyUsage=digitalSignature,keyEncipherment" > "$c/apiserver.ext"
+  openssl x509 -req -in "$c/apiserver.csr" -CA "$c/ca.crt" -CAkey "$c/ca.key" -CAcreateserial -days 30 \
+    -extfile "$c/apiserver.ext" -out "$c/apiserver.crt" 2>/dev/null
+  # client certificate the API server presents to the kubelet (kwok) for logs/exec
+  openssl ecparam -name prime256v1 -genkey -noout -out "$c/kubelet-client.key" 2>/dev/null
+  openssl req -new -key "$c/kubelet-client.key" -subj "/O=system:masters/CN=kube-apiserver-kubelet-client" -out "$c/kubelet-client.csr" 2>/dev/null
+  printf '%s\n' "extendedKeyUsage=clientAuth" > "$c/client.ext"
+  openssl x509 -req -in "$c/kubelet-client.csr" -CA "$c/ca.crt" -CAkey "$c/ca.key" -CAcreateserial -days 30 \
+    -extfile "$c/client.ext" -out "$c/kubelet-client.crt" 2>/dev/null
+  # kwok's kubelet serving certificate
+  openssl ecparam -name prime256v1 -genkey -noout -out "$c/kubelet.key" 2>/dev/null
+  openssl req -new -key "$c/kubelet.key" -subj "/CN=$NODE_NAME" -out "$c/kubelet.csr" 2>/dev/null
+  printf '%s\n' "subjectAltName=IP:127.0.0.1,DNS:$NODE_NAME,DNS:localhost" "extendedKeyUsage=serverAuth" > "$c/kubelet.ext"
+  openssl x509 -req -in "$c/kubelet.csr" -CA "$c/ca.crt" -CAkey "$c/ca.key" -CAcreateserial -days 30 \
+    -extfile "$c/kubelet.ext" -out "$c/kubelet.crt" 2>/dev/null
+  openssl ecparam -name prime256v1 -genkey -noout -out "$c/sa.key" 2>/dev/null
+  openssl ec -in "$c/sa.key" -pubout -out "$c/sa.pub" 2>/dev/null
+  rm -f "$c"/*.csr "$c"/*.ext "$c"/*.srl
+}
+
+write_kubeconfig() { # file, token
+  cat > "$1" <<EOF
+apiVersion: v1
+kind: Config
+clusters:
+- name: fp-test
+  cluster:
+    server: $API_URL
+    certificate-authority-data: $(base64 -w0 < "$DIR/pki/ca.crt")
+users:
+- name: admin
+  user:
+    token: $2
+contexts:
+- name: fp-test
+  context:
+    cluster: fp-test
+    user: admin
+current-context: fp-test
+EOF
+  chmod 600 "$1"
+}
+
+cmd_up() {
+  DIR=${1:-}
+  [ -n "$DIR" ] || die "usage: k8s-testenv.sh up DIR"
+  local m; m=$(missing)
+  [ -z "$m" ] || die "missing binaries: $m — run: bash scripts/k8s-testenv.sh build"
+  mkdir -p "$DIR" && DIR=$(cd "$DIR" && pwd)
+  if [ -f "$DIR/pids" ]; then cmd_down "$DIR" >/dev/null 2>&1 || true; fi
+  rm -rf "$DIR/logs" "$DIR/etcd" "$DIR/pki" "$DIR/pids" "$DIR/env" "$DIR/kubeconfig"
+  mkdir -p "$DIR/logs"
+  : > "$DIR/pids"
+  local t0=$SECONDS
+  local etcd_port etcd_peer api_port kubelet_port
+  etcd_port=$(free_port); etcd_peer=$(free_port); api_port=$(free_port); kubelet_port=$(free_port)
+  API_URL="https://127.0.0.1:$api_port"
+  gen_certs
+  local token; token=$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')
+  printf '%s,admin,admin,"system:masters"\n' "$token" > "$DIR/pki/tokens.csv"
+  write_kubeconfig "$DIR/kubeconfig" "$token"
+
+  # etcd keeps its data in memory-backed /dev/shm when there is one (fsync on a disk is slow)
+  local data="$DIR/etcd"
+  if [ -d /dev/shm ] && [ -w /dev/shm ]; then
+    data=$(mktemp -d /dev/shm/fp-k8s-etcd.XXXXXX); ln -sfn "$data" "$DIR/etcd"
+  else mkdir -p "$data"; fi
+  start etcd "$(etcd_bin)" --name default --data-dir "$data" \
+    --listen-client-urls "http://127.0.0.1:$etcd_port" --advertise-client-urls "http://127.0.0.1:$etcd_port" \
+    --listen-peer-urls "http://127.0.0.1:$etcd_peer" --initial-advertise-peer-urls "http://127.0.0.1:$etcd_peer" \
+    --initial-cluster "default=http://127.0.0.1:$etcd_peer" --snapshot-count 10000 --log-level warn \
+    --logger zap --quota-backend-bytes 1073741824
+
+  start kube-apiserver "$BIN/kube-apiserver" \
+    --etcd-servers "http://127.0.0.1:$etcd_port" \
+    --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$api_port" \
+    --tls-cert-file "$DIR/pki/apiserver.crt" --tls-private-key-file "$DIR/pki/apiserver.key" \
+    --client-ca-file "$DIR/pki/ca.crt" --token-auth-file "$DIR/pki/tokens.csv" \
+    --authorization-mode Node,RBAC --anonymous-auth=false \
+    --enable-admission-plugins NodeRestriction,PodSecurity \
+    --allow-privileged=true \
+    --service-account-issuer https://kubernetes.default.svc.cluster.local \
+    --service-account-key-file "$DIR/pki/sa.pub" --service-account-signing-key-file "$DIR/pki/sa.key" \
+    --service-cluster-ip-range "$SERVICE_CIDR" --endpoint-reconciler-type none \
+    --kubelet-client-certificate "$DIR/pki/kubelet-client.crt" --kubelet-client-key "$DIR/pki/kubelet-client.key" \
+    --kubelet-certificate-authority "$DIR/pki/ca.crt" --kubelet-preferred-address-types InternalIP \
+    --profiling=false --enable-priority-and-fairness=false --watch-cache=true \
+    --event-ttl 10m --v 1
+
+  # /readyz: etcd up, RBAC bootstrap roles and priority classes in place
+  local deadline=$((SECONDS + UP_TIMEOUT)) ok=""
+  while [ $SECONDS -lt $deadline ]; do
+    alive etcd || fail_up "$DIR" "etcd exited during start-up"
+    alive kube-apiserver || fail_up "$DIR" "kube-apiserver exited during start-up"
+    if [ "$(curl -s --max-time 2 --cacert "$DIR/pki/ca.crt" -H "Authorization: Bearer $token" "$API_URL/readyz" 2>/dev/null)" = ok ]; then ok=1; break; fi
+    sleep 0.2
+  done
+  [ -n "$ok" ] || fail_up "$DIR" "kube-apiserver not ready at $API_URL/readyz after ${UP_TIMEOUT}s"
+
+  start kube-controller-manager "$BIN/kube-controller-manager" \
+    --kubeconfig "$DIR/kubeconfig" --authentication-kubeconfig "$DIR/kubeconfig" --authorization-kubeconfig "$DIR/kubeconfig" \
+    --leader-elect=false --bind-address 127.0.0.1 --secure-port 0 \
+    --controllers serviceaccount-token,serviceaccount,deployment,replicaset,namespace,garbage-collector,endpoint,endpointslice,statefulset,disruption \
+    --service-account-private-key-file "$DIR/pki/sa.key" --root-ca-file "$DIR/pki/ca.crt" \
+    --use-service-account-credentials=false --concurrent-deployment-syncs 10 --concurrent-replicaset-syncs 10 \
+    --concurrent-gc-syncs 10 --v 1
+  start kube-scheduler "$BIN/kube-scheduler" \
+    --kubeconfig "$DIR/kubeconfig" --authentication-kubeconfig "$DIR/kubeconfig" --authorization-kubeconfig "$DIR/kubeconfig" \
+    --leader-elect=false --bind-address 127.0.0.1 --secure-port 0 --v 1
+  start kwok "$BIN/kwok" \
+    --kubeconfig "$DIR/kubeconfig" \
+    --manage-all-nodes=false --manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake \
+    --node-ip 127.0.0.1 --node-name "$NODE_NAME" --cidr "$POD_CIDR" --node-port "$kubelet_port" \
+    --server-address "127.0.0.1:$kubelet_port" \
+    --tls-cert-file "$DIR/pki/kubelet.crt" --tls-private-key-file "$DIR/pki/kubelet.key"
+
+  # the fake node kwok manages; its podCIDR is where pod IPs come from
+  "$BIN/kubectl" --kubeconfig "$DIR/kubeconfig" apply -f - >"$DIR/logs/node.log" 2>&1 <<EOF || fail_up "$DIR" "could not create node $NODE_NAME (see $DIR/logs/node.log)"
+apiVersion: v1
+kind: Node
+metadata:
+  name: $NODE_NAME
+  annotations:
+    kwok.x-k8s.io/node: fake
+    node.alpha.kubernetes.io/ttl: "0"
+  labels:
+    kubernetes.io/hostname: $NODE_NAME
+    kubernetes.io/os: linux
+    kubernetes.io/arch: amd64
+    type: kwok
+spec:
+  podCIDR: $POD_CIDR
+  podCIDRs: [$POD_CIDR]
+EOF
+  ok=""
+  while [ $SECONDS -lt $deadline ]; do
+    for p in kube-controller-manager kube-scheduler kwok; do alive $p || fail_up "$DIR" "$p exited during start-up"; done
+    if [ "$("$BIN/kubectl" --kubeconfig "$DIR/kubeconfig" get node "$NODE_NAME" -o 'jsonpath={.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null)" = True ] \
+       && "$BIN/kubectl" --kubeconfig "$DIR/kubeconfig" -n default get serviceaccount default >/dev/null 2>&1; then ok=1; break; fi
+    sleep 0.2
+  done
+  [ -n "$ok" ] || fail_up "$DIR" "node $NODE_NAME not Ready (kwok) or no default ServiceAccount after ${UP_TIMEOUT}s"
+
+  cat > "$DIR/env" <<EOF
+export KUBECONFIG='$DIR/kubeconfig'
+export K8S_API_URL='$API_URL'
+export K8S_ADMIN_TOKEN='$token'
+export K8S_DIR='$DIR'
+export K8S_NODE='$NODE_NAME'
+export K8S_POD_CIDR='$POD_CIDR'
+export KUBECTL='$BIN/kubectl'
+export K8S_PIDS='$(awk '{printf "%s=%s ", $1, $2}' "$DIR/pids")'
+EOF
+  say "up in $((SECONDS - t0))s: $API_URL (logs in $DIR/logs)"
+  echo "$DIR/kubeconfig"
+}
+
+# ----------------------------------------------------------------------------------------- down
+cmd_down() {
+  local dir=${1:-}
+  [ -n "$dir" ] || die "usage: k8s-testenv.sh down DIR"
+  [ -d "$dir" ] || return 0
+  if [ -f "$dir/pids" ]; then
+    local pids name pid
+    pids=$(tac "$dir/pids" | awk '{print $2}')
+    for pid in $pids; do kill -TERM "$pid" 2>/dev/null || true; done
+    for _ in $(seq 50); do
+      local any=""
+      for pid in $pids; do kill -0 "$pid" 2>/dev/null && any=1; done
+      [ -z "$any" ] && break
+      sleep 0.1
+    done
+    for pid in $pids; do kill -KILL "$pid" 2>/dev/null || true; done
+    rm -f "$dir/pids"
+  fi
+  if [ -L "$dir/etcd" ]; then
+    local data; data=$(readlink "$dir/etcd")
+    case $data in /dev/shm/fp-k8s-etcd.*) rm -rf "$data" ;; esac
+    rm -f "$dir/etcd"
+  fi
+  return 0
+}
+
 case "${1:-}" in
   build) cmd_build ;;
   check) cmd_check ;;
+  up) cmd_up "${2:-}" ;;
+  down) cmd_down "${2:-}" ;;
   *) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac
