@@ -83,7 +83,7 @@ describe.skipIf(!ok)('k8s/ manifests on a real API server', () => {
     expect(yaml).toContain('mongodb://$(MONGO_USER):$(MONGO_PASSWORD)@fastapi-platform-mongodb:27017/?authSource=admin')
   })
 
-  test('the traefik overlay: an IngressRoute instead of the Ingress, accepted by the API server', async () => {
+  test('the traefik and k3s overlays: an IngressRoute instead of the Ingress, accepted by the API server', async () => {
     // Traefik's IngressRoute CRD as k3s installs it, reduced to its identity (the schema is Traefik's concern)
     await kube.kubectlOk(['apply', '-f', '-'], {
       stdin: JSON.stringify({
@@ -98,13 +98,16 @@ describe.skipIf(!ok)('k8s/ manifests on a real API server', () => {
     })
     await eventually('the IngressRoute CRD to be served', async () =>
       (await kube.kubectl(['get', 'ingressroutes', '-n', NS])).code === 0 ? true : undefined)
-    const yaml = await kube.kubectlOk(['kustomize', join(k8s, 'overlays/traefik')])
-    expect(yaml).toContain('kind: IngressRoute')
-    expect(yaml).not.toMatch(/^kind: Ingress$/m)
-    expect(yaml).toContain('HostRegexp(`^[a-z0-9-]+\\.apps\\.example\\.com$`)')
-    const r = await kube.kubectl(['apply', '--dry-run=server', '-f', '-'], { stdin: yaml })
-    expect(r.code).toBe(0)
-    expect(r.stdout).toContain('ingressroute.traefik.io/fastapi-platform created (server dry run)')
+    for (const overlay of ['overlays/traefik', 'overlays/k3s']) { // k3s = mongodb + traefik
+      const yaml = await kube.kubectlOk(['kustomize', join(k8s, overlay)])
+      expect(yaml).toContain('kind: IngressRoute')
+      expect(yaml).not.toMatch(/^kind: Ingress$/m)
+      expect(yaml).toContain('HostRegexp(`^[a-z0-9-]+\\.apps\\.example\\.com$`)')
+      const r = await kube.kubectl(['apply', '--dry-run=server', '-f', '-'], { stdin: yaml })
+      expect(r.stderr).not.toContain('violate PodSecurity')
+      expect(r.code).toBe(0)
+      expect(r.stdout).toContain('ingressroute.traefik.io/fastapi-platform created (server dry run)')
+    }
   })
 
   test('the ServiceAccount may do what the driver needs', async () => {
