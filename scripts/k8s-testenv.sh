@@ -19,6 +19,7 @@ STAGING_VERSION=v0.30.14
 KWOK_VERSION=v0.7.0
 K8S_CACHE="$FP_CACHE/k8s"
 BIN="$K8S_CACHE/bin"
+KWOK_LOGS_CRD="$K8S_CACHE/kwok-$KWOK_VERSION-logs-crd.yaml"
 KUBE_BINS="kube-apiserver kube-controller-manager kube-scheduler kubectl"
 say() { printf '\033[1;34m[k8s-testenv]\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[1;31m[k8s-testenv]\033[0m %s\n' "$*" >&2; exit 1; }
@@ -37,6 +38,7 @@ missing() {
   for b in $KUBE_BINS kwok; do
     [ -x "$BIN/$b" ] && [ -f "$BIN/.$b.$(stamp "$b")" ] || m="$m $b"
   done
+  [ -f "$KWOK_LOGS_CRD" ] || m="$m kwok-logs-crd"
   etcd_bin >/dev/null || m="$m etcd"
   echo "${m# }"
 }
@@ -88,6 +90,11 @@ build_kube() { # builds every missing binary of $KUBE_BINS from one prepared cop
 }
 
 build_kwok() {
+  if [ ! -f "$KWOK_LOGS_CRD" ]; then # kwok's Logs CRD: a pod's `kubectl logs` reads a file named per pod
+    local kdir
+    kdir=$(GOFLAGS=-mod=mod go mod download -json "sigs.k8s.io/kwok@$KWOK_VERSION" | sed -n 's/^\s*"Dir": "\(.*\)",$/\1/p')
+    cp "$kdir/kustomize/crd/bases/kwok.x-k8s.io_logs.yaml" "$KWOK_LOGS_CRD.tmp" && mv "$KWOK_LOGS_CRD.tmp" "$KWOK_LOGS_CRD"
+  fi
   [ -x "$BIN/kwok" ] && [ -f "$BIN/.kwok.$KWOK_VERSION" ] && return 0
   command -v go >/dev/null 2>&1 || die "Go is needed to build kwok"
   say "building kwok $KWOK_VERSION into $BIN"
@@ -264,6 +271,10 @@ cmd_up() {
   done
   [ -n "$ok" ] || fail_up "$DIR" "kube-apiserver not ready at $API_URL/readyz after ${UP_TIMEOUT}s"
 
+  # kwok's Logs objects map a pod's container to a log file (test/helpers/kube.ts runPod writes one)
+  "$BIN/kubectl" --kubeconfig "$DIR/kubeconfig" apply -f "$KWOK_LOGS_CRD" >"$DIR/logs/crd.log" 2>&1 \
+    || fail_up "$DIR" "could not install kwok's Logs CRD (see $DIR/logs/crd.log)"
+
   start kube-controller-manager "$BIN/kube-controller-manager" \
     --kubeconfig "$DIR/kubeconfig" --authentication-kubeconfig "$DIR/kubeconfig" --authorization-kubeconfig "$DIR/kubeconfig" \
     --leader-elect=false --bind-address 127.0.0.1 --secure-port 0 \
@@ -277,6 +288,7 @@ cmd_up() {
   start kwok "$BIN/kwok" \
     --kubeconfig "$DIR/kubeconfig" \
     --manage-all-nodes=false --manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake \
+    --enable-crds Logs \
     --node-ip 127.0.0.1 --node-name "$NODE_NAME" --cidr "$POD_CIDR" --node-port "$kubelet_port" \
     --server-address "127.0.0.1:$kubelet_port" \
     --tls-cert-file "$DIR/pki/kubelet.crt" --tls-private-key-file "$DIR/pki/kubelet.key"

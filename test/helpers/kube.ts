@@ -2,7 +2,7 @@
 // and PodSecurity, controller-manager, scheduler, and kwok as the kubelet of one fake node whose pod
 // IPs are loopback addresses. Contracts: docs/kubernetes.md §4.
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { homedir, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 
@@ -130,7 +130,7 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
   throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ''}`)
 }
 
-/** A runner process standing in for a pod's container (kwok runs none). */
+/** A runner process standing in for a pod's container (kwok runs none); its output is the pod's log. */
 export interface PodProcess {
   ip: string
   port: number
@@ -194,15 +194,37 @@ export async function runPod(kube: Kube, namespace: string, podName: string, opt
   const proc = Bun.spawn([python, join(ROOT, 'runner/pod_entry.py')], {
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', PYTHONDONTWRITEBYTECODE: '1', ...env }, stdout: 'pipe', stderr: 'pipe',
   })
+  // The output goes to a CRI-format log file that kwok serves as the pod's log (kwok Logs object),
+  // so `kubectl logs -f` and the driver's log stream read what the runner really printed.
   let out = ''
-  const pump = async (s: ReadableStream<Uint8Array>) => { for await (const c of s) out += new TextDecoder().decode(c) }
-  void pump(proc.stdout); void pump(proc.stderr)
+  const logFile = join(root, 'container.log')
+  writeFileSync(logFile, '')
+  const pump = async (s: ReadableStream<Uint8Array>, stream: 'stdout' | 'stderr') => {
+    const dec = new TextDecoder()
+    let partial = ''
+    for await (const c of s) {
+      const text = dec.decode(c, { stream: true })
+      out += text
+      const lines = (partial + text).split('\n')
+      partial = lines.pop() ?? ''
+      if (lines.length) appendFileSync(logFile, lines.map((l) => `${new Date().toISOString()} ${stream} F ${l}\n`).join(''))
+    }
+    if (partial) appendFileSync(logFile, `${new Date().toISOString()} ${stream} F ${partial}\n`)
+  }
+  void pump(proc.stdout, 'stdout'); void pump(proc.stderr, 'stderr')
+  await kube.kubectlOk(['apply', '-f', '-'], {
+    stdin: JSON.stringify({
+      apiVersion: 'kwok.x-k8s.io/v1alpha1', kind: 'Logs', metadata: { name: podName, namespace },
+      spec: { logs: [{ containers: [container.name], logsFile: logFile, follow: true }] },
+    }),
+  })
   const url = `http://${ip}:${port}`
   const stop = async () => {
     proc.kill('SIGTERM')
     const t = setTimeout(() => proc.kill('SIGKILL'), 5000)
     await proc.exited
     clearTimeout(t)
+    await kube.kubectl(['-n', namespace, 'delete', 'logs.kwok.x-k8s.io', podName, '--ignore-not-found', '--wait=false'])
     rmSync(root, { recursive: true, force: true })
   }
   try {

@@ -16,8 +16,11 @@ from lib.words import shout
 
 app = FastAPI()
 
+print("app imported", flush=True)
+
 @app.get("/")
 def root():
+    print("served / for", os.environ["GREETING"], flush=True)
     return {"msg": shout(os.environ["GREETING"]), "db": os.environ["PLATFORM_MONGO_URI"]}
 `
 
@@ -100,6 +103,13 @@ describe.skipIf(!ok)('the Kubernetes test environment', () => {
     const res = await fetch(pod.url + '/')
     expect(res.status).toBe(200)
     expect(await res.json()).toEqual({ msg: 'HELLO!', db: 'mongodb://u:p@db:27017/app_a1' })
+
+    // the runner's output is the pod's log, through the API server and kwok (what the driver follows)
+    const logs = await eventually('the pod log', async () => {
+      const out = await kube.kubectlOk(['-n', NS, 'logs', p.metadata.name, '-c', 'app'])
+      return out.includes('served / for hello') ? out : undefined
+    }, 10_000)
+    expect(logs).toContain('app imported')
   }, 60_000)
 
   test('replicas 0 removes the pod; replicas 1 brings a Ready one back', async () => {
