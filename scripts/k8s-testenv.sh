@@ -10,7 +10,8 @@
 #
 # Binaries: kube-apiserver, kube-controller-manager, kube-scheduler and kubectl built from the Go
 # module k8s.io/kubernetes (v1.30) with every staging module replaced by its published v0.30 twin;
-# kwok from its Go module; etcd from Debian's etcd-server. See docs/kubernetes.md.
+# kwok from its Go module; etcd from Debian's etcd-server; Debian's kubernetes-client unpacked as
+# kubectl-debian (v1.20, for a compatibility check). See docs/kubernetes.md.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 if [ "$(id -u)" = 0 ]; then FP_CACHE=${FP_CACHE:-/var/cache/fastapi-platform}; else FP_CACHE=${FP_CACHE:-$HOME/.cache/fastapi-platform}; fi
@@ -39,6 +40,7 @@ missing() {
     [ -x "$BIN/$b" ] && [ -f "$BIN/.$b.$(stamp "$b")" ] || m="$m $b"
   done
   [ -f "$KWOK_LOGS_CRD" ] || m="$m kwok-logs-crd"
+  [ -x "$BIN/kubectl-debian" ] || m="$m kubectl-debian"
   etcd_bin >/dev/null || m="$m etcd"
   echo "${m# }"
 }
@@ -114,9 +116,26 @@ install_etcd() {
   etcd_bin >/dev/null || die "etcd-server installed but no etcd binary found"
 }
 
+# Debian's kubernetes-client (bookworm: kubectl v1.20.2), unpacked next to the others rather than
+# installed: it is far outside the ±1 version skew of a v1.30 server and would clash with another
+# package's /usr/bin/kubectl. The tests use it to check that Debian's kubectl reads what we create.
+install_debian_kubectl() {
+  [ -x "$BIN/kubectl-debian" ] && return 0
+  command -v apt-get >/dev/null 2>&1 || die "apt-get is needed to fetch Debian's kubernetes-client"
+  say "fetching Debian's kubernetes-client into $BIN/kubectl-debian"
+  local tmp; tmp=$(mktemp -d)
+  chmod 755 "$tmp"
+  (cd "$tmp" && { apt-get download kubernetes-client >/dev/null 2>&1 || { apt-get update -qq >/dev/null && apt-get download kubernetes-client >/dev/null 2>&1; }; }) \
+    || { rm -rf "$tmp"; die "could not download Debian's kubernetes-client"; }
+  dpkg-deb -x "$tmp"/kubernetes-client_*.deb "$tmp/x"
+  mv "$tmp/x/usr/bin/kubectl" "$BIN/kubectl-debian"
+  rm -rf "$tmp"
+}
+
 cmd_build() {
   mkdir -p "$BIN" && chmod 755 "$FP_CACHE" "$K8S_CACHE" "$BIN" 2>/dev/null || true
   install_etcd
+  install_debian_kubectl
   build_kwok
   build_kube
   local m; m=$(missing)

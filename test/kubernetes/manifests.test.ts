@@ -4,8 +4,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { eventually, installRuntimeAccess, requireKube, serviceAccountKubeconfig, startKube, type Kube } from '../helpers/kube'
+import { dirname, join } from 'node:path'
+import { eventually, installRuntimeAccess, kubectlPath, requireKube, serviceAccountKubeconfig, startKube, type Kube } from '../helpers/kube'
 
 const NS = 'fastapi-platform'
 const SA = `system:serviceaccount:${NS}:fastapi-platform`
@@ -71,6 +71,30 @@ describe.skipIf(!ok)('k8s/ manifests on a real API server', () => {
     expect(env.RUNTIME).toBe('kubernetes')
     expect(env.K8S_NAMESPACE).toEqual({ fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } })
   }, 60_000)
+
+  test("Debian's kubernetes-client (kubectl v1.20) applies and lists what we create", async () => {
+    const debian = join(dirname(kubectlPath()), 'kubectl-debian')
+    const run = async (args: string[], stdin?: string) => {
+      const p = Bun.spawn([debian, '--kubeconfig', kube.kubeconfig, ...args], { stdin: stdin === undefined ? 'ignore' : new Blob([stdin]), stdout: 'pipe', stderr: 'pipe' })
+      const [stdout, stderr, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited])
+      return { stdout, stderr, code }
+    }
+    expect((await run(['version', '--client', '--short'])).stdout).toContain('v1.20.')
+    const yaml = await kube.kubectlOk(['kustomize', join(k8s, 'base')])
+    const applied = await run(['apply', '--dry-run=server', '-f', '-'], yaml)
+    expect(applied.stderr).toBe('')
+    expect(applied.code).toBe(0)
+    expect(applied.stdout).toContain('deployment.apps/fastapi-platform')
+    const listed = await run(['-n', NS, 'get', 'deploy,svc,cm,secret,networkpolicy,role,rolebinding', '-l', 'app.kubernetes.io/name=fastapi-platform', '-o', 'name'])
+    expect(listed.code).toBe(0)
+    for (const name of ['deployment.apps/fastapi-platform', 'service/fastapi-platform', 'configmap/fastapi-platform-config',
+      'role.rbac.authorization.k8s.io/fastapi-platform-runtime', 'rolebinding.rbac.authorization.k8s.io/fastapi-platform-runtime']) {
+      expect(listed.stdout).toContain(name)
+    }
+    expect(listed.stdout).toMatch(/secret\/fastapi-platform-secrets-[a-z0-9]+/)
+    const can = await run(['auth', 'can-i', 'patch', 'deployments.apps/scale', '-n', NS, `--as=${SA}`])
+    expect(can.stdout.trim()).toBe('yes')
+  })
 
   test('the mongodb overlay passes a server-side dry run without PodSecurity warnings', async () => {
     const yaml = await kube.kubectlOk(['kustomize', join(k8s, 'overlays/mongodb')])
