@@ -271,6 +271,7 @@ cmd_up() {
     --client-ca-file "$DIR/pki/ca.crt" --token-auth-file "$DIR/pki/tokens.csv" \
     --authorization-mode Node,RBAC --anonymous-auth=false \
     --enable-admission-plugins NodeRestriction,PodSecurity \
+    --disable-admission-plugins TaintNodesByCondition \
     --allow-privileged=true \
     --service-account-issuer https://kubernetes.default.svc.cluster.local \
     --service-account-key-file "$DIR/pki/sa.pub" --service-account-signing-key-file "$DIR/pki/sa.key" \
@@ -297,7 +298,7 @@ cmd_up() {
   start kube-controller-manager "$BIN/kube-controller-manager" \
     --kubeconfig "$DIR/kubeconfig" --authentication-kubeconfig "$DIR/kubeconfig" --authorization-kubeconfig "$DIR/kubeconfig" \
     --leader-elect=false --bind-address 127.0.0.1 --secure-port 0 \
-    --controllers serviceaccount-token,serviceaccount,deployment,replicaset,namespace,garbage-collector,endpoint,endpointslice,statefulset,disruption \
+    --controllers serviceaccount-token-controller,serviceaccount-controller,root-ca-certificate-publisher-controller,deployment-controller,replicaset-controller,statefulset-controller,namespace-controller,garbage-collector-controller,endpoints-controller,endpointslice-controller \
     --service-account-private-key-file "$DIR/pki/sa.key" --root-ca-file "$DIR/pki/ca.crt" \
     --use-service-account-credentials=false --concurrent-deployment-syncs 10 --concurrent-replicaset-syncs 10 \
     --concurrent-gc-syncs 10 --v 1

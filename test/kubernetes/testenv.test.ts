@@ -127,7 +127,7 @@ describe.skipIf(!ok)('the Kubernetes test environment', () => {
   }, 60_000)
 
   test('deleting the Deployment garbage-collects its ReplicaSet and pods', async () => {
-    await kube.kubectlOk(['-n', NS, 'delete', 'deployment', 'fp-a1', 'secret', 'fp-a1-env', 'configmap', 'fp-a1-code-1'])
+    await kube.kubectlOk(['-n', NS, 'delete', 'deployment/fp-a1', 'secret/fp-a1-env', 'configmap/fp-a1-code-1'])
     await eventually('no labelled object left', async () => {
       const out = await kube.kubectlOk(['-n', NS, 'get', 'deploy,rs,pods,cm,secret', '-l', 'fp/app=a1', '-o', 'name'])
       return out.trim() === '' ? true : undefined
