@@ -7,6 +7,7 @@
 #   scripts/k8s-testenv.sh up DIR     start a cluster whose state, logs and certs live in DIR;
 #                                     prints DIR/kubeconfig; DIR/env is shell-sourceable
 #   scripts/k8s-testenv.sh down DIR   stop what `up DIR` started (idempotent)
+#   K8S_PARENT_PID=<pid> … up DIR     also tears the cluster down once that process has exited
 #
 # Binaries: kube-apiserver, kube-controller-manager, kube-scheduler and kubectl built from the Go
 # module k8s.io/kubernetes (v1.30) with every staging module replaced by its published v0.30 twin;
@@ -350,15 +351,31 @@ export K8S_POD_CIDR='$POD_CIDR'
 export KUBECTL='$BIN/kubectl'
 export K8S_PIDS='$(awk '{printf "%s=%s ", $1, $2}' "$DIR/pids")'
 EOF
+  # K8S_PARENT_PID: tear the cluster down when that process is gone (a test run killed mid-way)
+  if [ -n "${K8S_PARENT_PID:-}" ]; then
+    setsid bash "$0" watch "$K8S_PARENT_PID" "$DIR" >/dev/null 2>&1 < /dev/null &
+  fi
   say "up in $((SECONDS - t0))s: $API_URL (logs in $DIR/logs)"
   echo "$DIR/kubeconfig"
 }
 
 # ----------------------------------------------------------------------------------------- down
+cmd_watch() { # parent-pid DIR
+  echo $$ > "$2/watch.pid"
+  while kill -0 "$1" 2>/dev/null && [ -f "$2/pids" ]; do sleep 1; done
+  rm -f "$2/watch.pid"
+  cmd_down "$2"
+}
+
 cmd_down() {
   local dir=${1:-}
   [ -n "$dir" ] || die "usage: k8s-testenv.sh down DIR"
   [ -d "$dir" ] || return 0
+  if [ -f "$dir/watch.pid" ]; then
+    local w; w=$(cat "$dir/watch.pid")
+    [ "$w" = "$$" ] || kill "$w" 2>/dev/null || true
+    rm -f "$dir/watch.pid"
+  fi
   if [ -f "$dir/pids" ]; then
     local pids name pid
     pids=$(tac "$dir/pids" | awk '{print $2}')
@@ -385,5 +402,6 @@ case "${1:-}" in
   check) cmd_check ;;
   up) cmd_up "${2:-}" ;;
   down) cmd_down "${2:-}" ;;
-  *) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+  watch) cmd_watch "$2" "$3" ;;
+  *) sed -n '2,/^set -euo/p' "$0" | grep '^#' | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac

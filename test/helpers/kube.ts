@@ -77,7 +77,8 @@ export async function startKube(): Promise<Kube> {
     exitHook = true
     process.on('exit', () => { for (const d of running) spawnSync('bash', [SCRIPT, 'down', d], { stdio: 'ignore' }) })
   }
-  const up = await run(['bash', SCRIPT, 'up', dir])
+  // K8S_PARENT_PID: the cluster goes away with this process even if it is killed
+  const up = await run(['bash', SCRIPT, 'up', dir], { env: { K8S_PARENT_PID: String(process.pid) } })
   if (up.code !== 0) {
     await run(['bash', SCRIPT, 'down', dir])
     running.delete(dir)
