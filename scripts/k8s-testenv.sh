@@ -8,6 +8,7 @@
 #                                     prints DIR/kubeconfig; DIR/env is shell-sourceable
 #   scripts/k8s-testenv.sh down DIR   stop what `up DIR` started (idempotent)
 #   K8S_PARENT_PID=<pid> … up DIR     also tears the cluster down once that process has exited
+#   K8S_READY_GATE=1 … up DIR         app pods turn Ready only once annotated fp-test/serving=true
 #
 # Binaries: kube-apiserver, kube-controller-manager, kube-scheduler and kubectl built from the Go
 # module k8s.io/kubernetes (v1.30) with every staging module replaced by its published v0.30 twin;
@@ -22,6 +23,7 @@ KWOK_VERSION=v0.7.0
 K8S_CACHE="$FP_CACHE/k8s"
 BIN="$K8S_CACHE/bin"
 KWOK_LOGS_CRD="$K8S_CACHE/kwok-$KWOK_VERSION-logs-crd.yaml"
+KWOK_STAGES="$K8S_CACHE/kwok-$KWOK_VERSION-pod-stages"   # kwok's default pod stages, for K8S_READY_GATE
 KUBE_BINS="kube-apiserver kube-controller-manager kube-scheduler kubectl"
 say() { printf '\033[1;34m[k8s-testenv]\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[1;31m[k8s-testenv]\033[0m %s\n' "$*" >&2; exit 1; }
@@ -41,6 +43,7 @@ missing() {
     [ -x "$BIN/$b" ] && [ -f "$BIN/.$b.$(stamp "$b")" ] || m="$m $b"
   done
   [ -f "$KWOK_LOGS_CRD" ] || m="$m kwok-logs-crd"
+  [ -f "$KWOK_STAGES/pod-delete.yaml" ] || m="$m kwok-pod-stages"
   [ -x "$BIN/kubectl-debian" ] || m="$m kubectl-debian"
   etcd_bin >/dev/null || m="$m etcd"
   echo "${m# }"
@@ -97,6 +100,15 @@ build_kwok() {
     local kdir
     kdir=$(GOFLAGS=-mod=mod go mod download -json "sigs.k8s.io/kwok@$KWOK_VERSION" | sed -n 's/^\s*"Dir": "\(.*\)",$/\1/p')
     cp "$kdir/kustomize/crd/bases/kwok.x-k8s.io_logs.yaml" "$KWOK_LOGS_CRD.tmp" && mv "$KWOK_LOGS_CRD.tmp" "$KWOK_LOGS_CRD"
+  fi
+  if [ ! -f "$KWOK_STAGES/pod-delete.yaml" ]; then
+    local sdir
+    sdir=$(GOFLAGS=-mod=mod go mod download -json "sigs.k8s.io/kwok@$KWOK_VERSION" | sed -n 's/^\s*"Dir": "\(.*\)",$/\1/p')
+    rm -rf "$KWOK_STAGES.tmp" && mkdir -p "$KWOK_STAGES.tmp"
+    cp "$sdir"/kustomize/stage/pod/fast/pod-ready.yaml "$sdir"/kustomize/stage/pod/fast/pod-complete.yaml \
+      "$sdir"/kustomize/stage/pod/fast/pod-delete.yaml "$KWOK_STAGES.tmp/"
+    chmod 644 "$KWOK_STAGES.tmp"/*.yaml
+    rm -rf "$KWOK_STAGES" && mv "$KWOK_STAGES.tmp" "$KWOK_STAGES"
   fi
   [ -x "$BIN/kwok" ] && [ -f "$BIN/.kwok.$KWOK_VERSION" ] && return 0
   command -v go >/dev/null 2>&1 || die "Go is needed to build kwok"
@@ -235,6 +247,118 @@ EOF
   chmod 600 "$1"
 }
 
+# K8S_READY_GATE=1: pods labelled app.kubernetes.io/managed-by=fastapi-platform (app pods) get their
+# IP and run, but turn Ready only once annotated fp-test/serving=true, as a readiness probe gates a
+# real kubelet's pod. test/helpers/kube.ts servePods() starts the runner on the pod IP, then
+# annotates. Every other pod becomes Ready at once (kwok's default stages).
+write_ready_gate() {
+  local q="'"
+  {
+    # kwok's pod-ready stage, for every pod without the label
+    sed "s#^    matchExpressions:\$#    matchExpressions:\n    - key: ${q}.metadata.labels[\"app.kubernetes.io/managed-by\"]${q}\n      operator: ${q}DoesNotExist${q}#" \
+      "$KWOK_STAGES/pod-ready.yaml"
+    echo "---"; cat "$KWOK_STAGES/pod-complete.yaml"
+    echo "---"; cat "$KWOK_STAGES/pod-delete.yaml"
+    cat <<'EOF'
+---
+apiVersion: kwok.x-k8s.io/v1alpha1
+kind: Stage
+metadata:
+  name: fp-pod-start
+spec:
+  resourceRef:
+    apiGroup: v1
+    kind: Pod
+  selector:
+    matchExpressions:
+    - key: '.metadata.deletionTimestamp'
+      operator: 'DoesNotExist'
+    - key: '.status.podIP'
+      operator: 'DoesNotExist'
+    - key: '.metadata.labels["app.kubernetes.io/managed-by"]'
+      operator: 'In'
+      values: ['fastapi-platform']
+  next:
+    statusTemplate: |
+      {{ $now := Now }}
+      conditions:
+      - lastTransitionTime: {{ $now | Quote }}
+        status: "True"
+        type: Initialized
+      - lastTransitionTime: {{ $now | Quote }}
+        status: "False"
+        reason: ContainersNotReady
+        type: Ready
+      - lastTransitionTime: {{ $now | Quote }}
+        status: "False"
+        reason: ContainersNotReady
+        type: ContainersReady
+      containerStatuses:
+      {{ range .spec.containers }}
+      - image: {{ .image | Quote }}
+        name: {{ .name | Quote }}
+        ready: false
+        started: true
+        restartCount: 0
+        state:
+          running:
+            startedAt: {{ $now | Quote }}
+      {{ end }}
+      hostIP: {{ NodeIPWith .spec.nodeName | Quote }}
+      podIP: {{ PodIPWith .spec.nodeName ( or .spec.hostNetwork false ) ( or .metadata.uid "" ) ( or .metadata.name "" ) ( or .metadata.namespace "" ) | Quote }}
+      phase: Running
+      startTime: {{ $now | Quote }}
+---
+apiVersion: kwok.x-k8s.io/v1alpha1
+kind: Stage
+metadata:
+  name: fp-pod-serving
+spec:
+  resourceRef:
+    apiGroup: v1
+    kind: Pod
+  selector:
+    matchExpressions:
+    - key: '.metadata.deletionTimestamp'
+      operator: 'DoesNotExist'
+    - key: '.status.podIP'
+      operator: 'Exists'
+    - key: '.metadata.annotations["fp-test/serving"]'
+      operator: 'In'
+      values: ['true']
+    - key: '.status.conditions.[] | select( .type == "Ready" ) | .status'
+      operator: 'In'
+      values: ['False']
+  next:
+    statusTemplate: |
+      {{ $now := Now }}
+      conditions:
+      - lastTransitionTime: {{ $now | Quote }}
+        status: "True"
+        type: Initialized
+      - lastTransitionTime: {{ $now | Quote }}
+        status: "True"
+        reason: ""
+        type: Ready
+      - lastTransitionTime: {{ $now | Quote }}
+        status: "True"
+        reason: ""
+        type: ContainersReady
+      containerStatuses:
+      {{ range .spec.containers }}
+      - image: {{ .image | Quote }}
+        name: {{ .name | Quote }}
+        ready: true
+        started: true
+        restartCount: 0
+        state:
+          running:
+            startedAt: {{ $now | Quote }}
+      {{ end }}
+EOF
+  } > "$1"
+}
+
 cmd_up() {
   DIR=${1:-}
   [ -n "$DIR" ] || die "usage: k8s-testenv.sh up DIR"
@@ -306,7 +430,9 @@ cmd_up() {
   start kube-scheduler "$BIN/kube-scheduler" \
     --kubeconfig "$DIR/kubeconfig" --authentication-kubeconfig "$DIR/kubeconfig" --authorization-kubeconfig "$DIR/kubeconfig" \
     --leader-elect=false --bind-address 127.0.0.1 --secure-port 0 --v 1
-  start kwok "$BIN/kwok" \
+  local kwok_config=()
+  if [ "${K8S_READY_GATE:-}" = 1 ]; then write_ready_gate "$DIR/kwok-stages.yaml"; kwok_config=(--config "$DIR/kwok-stages.yaml"); fi
+  start kwok "$BIN/kwok" "${kwok_config[@]}" \
     --kubeconfig "$DIR/kubeconfig" \
     --manage-all-nodes=false --manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake \
     --enable-crds Logs \

@@ -69,8 +69,11 @@ async function run(cmd: string[], opts: { stdin?: string; env?: Record<string, s
   return { code, stdout, stderr }
 }
 
-/** Starts a fresh cluster in a temp dir (a few seconds); `stop()` tears it down and removes the dir. */
-export async function startKube(): Promise<Kube> {
+/** Starts a fresh cluster in a temp dir (a few seconds); `stop()` tears it down and removes the dir.
+ * `readyGate`: app pods (label app.kubernetes.io/managed-by=fastapi-platform) get an IP and run but
+ * turn Ready only once something serves on their IP — see servePods(). Without it every pod is Ready
+ * as soon as it is scheduled. */
+export async function startKube(opts: { readyGate?: boolean } = {}): Promise<Kube> {
   const dir = mkdtempSync(join(tmpdir(), 'fp-kube-'))
   running.add(dir)
   if (!exitHook) {
@@ -78,7 +81,7 @@ export async function startKube(): Promise<Kube> {
     process.on('exit', () => { for (const d of running) spawnSync('bash', [SCRIPT, 'down', d], { stdio: 'ignore' }) })
   }
   // K8S_PARENT_PID: the cluster goes away with this process even if it is killed
-  const up = await run(['bash', SCRIPT, 'up', dir], { env: { K8S_PARENT_PID: String(process.pid) } })
+  const up = await run(['bash', SCRIPT, 'up', dir], { env: { K8S_PARENT_PID: String(process.pid), K8S_READY_GATE: opts.readyGate ? '1' : '' } })
   if (up.code !== 0) {
     await run(['bash', SCRIPT, 'down', dir])
     running.delete(dir)
@@ -239,4 +242,74 @@ export async function runPod(kube: Kube, namespace: string, podName: string, opt
     throw e
   }
   return { ip, port, url, output: () => out, stop }
+}
+
+/** Annotation that opens the readiness gate of a pod (startKube({ readyGate: true })). */
+export const SERVING_ANNOTATION = 'fp-test/serving'
+
+/** Acts as the kubelet for every pod matching `selector` in `namespace`, for as long as it runs: when a
+ * pod gets its IP, runPod starts the runner there and, once it answers /health, the pod is annotated
+ * so the ready gate lets kwok mark it Ready (a readiness probe's job on a real node); when the pod
+ * is deleted its runner stops. Uses one `kubectl get --watch`. */
+export function servePods(kube: Kube, namespace: string, selector = 'app.kubernetes.io/managed-by=fastapi-platform'): {
+  /** Runners by pod name. */
+  pods: Map<string, PodProcess>
+  /** Errors of runners that failed to start (pod name → message). */
+  errors: Map<string, string>
+  stop(): Promise<void>
+} {
+  const pods = new Map<string, PodProcess>()
+  const starting = new Map<string, Promise<void>>()
+  const errors = new Map<string, string>()
+  const template = '{{.type}} {{.object.metadata.name}} {{or .object.status.podIP "-"}} {{or .object.metadata.deletionTimestamp "-"}}{{"\\n"}}'
+  const proc = Bun.spawn([kubectlPath(), '--kubeconfig', kube.kubeconfig, '-n', namespace, 'get', 'pods', '-l', selector,
+    '--watch', '--output-watch-events', '-o', `go-template=${template}`], { stdout: 'pipe', stderr: 'pipe' })
+  let stopped = false
+  const release = async (name: string) => {
+    await starting.get(name)
+    const p = pods.get(name)
+    pods.delete(name)
+    await p?.stop()
+  }
+  const onEvent = (type: string, name: string, ip: string, deleting: string) => {
+    if (stopped) return
+    if (type === 'DELETED' || deleting !== '-') { void release(name); return }
+    if (ip === '-' || pods.has(name) || starting.has(name)) return
+    starting.set(name, (async () => {
+      try {
+        const p = await runPod(kube, namespace, name)
+        if (stopped) { await p.stop(); return }
+        pods.set(name, p)
+        await kube.kubectlOk(['-n', namespace, 'annotate', 'pod', name, `${SERVING_ANNOTATION}=true`, '--overwrite'])
+      } catch (e) {
+        errors.set(name, String(e))
+      } finally {
+        starting.delete(name)
+      }
+    })())
+  }
+  void (async () => {
+    const dec = new TextDecoder()
+    let buf = ''
+    for await (const chunk of proc.stdout) {
+      buf += dec.decode(chunk, { stream: true })
+      let nl: number
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const [type, name, ip, deleting] = buf.slice(0, nl).trim().split(' ')
+        buf = buf.slice(nl + 1)
+        if (type && name) onEvent(type, name, ip ?? '-', deleting ?? '-')
+      }
+    }
+  })()
+  return {
+    pods, errors,
+    async stop() {
+      stopped = true
+      proc.kill()
+      await proc.exited
+      await Promise.all([...starting.values()])
+      await Promise.all([...pods.values()].map((p) => p.stop()))
+      pods.clear()
+    },
+  }
 }

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { eventually, installRuntimeAccess, requireKube, runPod, startKube, type Kube, type PodProcess } from '../helpers/kube'
+import { eventually, installRuntimeAccess, requireKube, runPod, servePods, startKube, type Kube, type PodProcess } from '../helpers/kube'
 
 const NS = 'fastapi-platform'
 const ok = requireKube()
@@ -24,18 +24,18 @@ def root():
     return {"msg": shout(os.environ["GREETING"]), "db": os.environ["PLATFORM_MONGO_URI"]}
 `
 
-function objects(replicas: number) {
-  const labels = { 'app.kubernetes.io/managed-by': 'fastapi-platform', 'fp/app': 'a1' }
+function objects(replicas: number, app = 'a1') {
+  const labels = { 'app.kubernetes.io/managed-by': 'fastapi-platform', 'fp/app': app }
   const podLabels = { ...labels, 'app.kubernetes.io/component': 'app' }
   return [
-    { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'fp-a1-env', namespace: NS, labels },
+    { apiVersion: 'v1', kind: 'Secret', metadata: { name: `fp-${app}-env`, namespace: NS, labels },
       stringData: { GREETING: 'hello', PLATFORM_MONGO_URI: 'mongodb://u:p@db:27017/app_a1' } },
-    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'fp-a1-code-1', namespace: NS, labels },
+    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `fp-${app}-code-1`, namespace: NS, labels },
       data: {
         '__manifest.json': JSON.stringify({ files: { f0: 'app.py', f1: 'lib/__init__.py', f2: 'lib/words.py' } }),
         f0: APP, f1: '', f2: 'def shout(s):\n    return s.upper() + "!"\n',
       } },
-    { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'fp-a1', namespace: NS, labels },
+    { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: `fp-${app}`, namespace: NS, labels },
       spec: {
         replicas, selector: { matchLabels: labels },
         template: {
@@ -45,19 +45,19 @@ function objects(replicas: number) {
             securityContext: { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001, seccompProfile: { type: 'RuntimeDefault' } },
             containers: [{
               name: 'app', image: 'fastapi-platform-runner:0.1.0', ports: [{ name: 'http', containerPort: 8000 }],
-              env: [{ name: 'FP_ENTRYPOINT', value: 'app.py' }], envFrom: [{ secretRef: { name: 'fp-a1-env' } }],
+              env: [{ name: 'FP_ENTRYPOINT', value: 'app.py' }], envFrom: [{ secretRef: { name: `fp-${app}-env` } }],
               securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
               volumeMounts: [{ name: 'code', mountPath: '/app/code', readOnly: true }, { name: 'tmp', mountPath: '/tmp' }],
             }],
-            volumes: [{ name: 'code', configMap: { name: 'fp-a1-code-1' } }, { name: 'tmp', emptyDir: {} }],
+            volumes: [{ name: 'code', configMap: { name: `fp-${app}-code-1` } }, { name: 'tmp', emptyDir: {} }],
           },
         },
       } },
   ]
 }
 
-const readyPods = async (kube: Kube) => {
-  const list = JSON.parse(await kube.kubectlOk(['-n', NS, 'get', 'pods', '-l', 'fp/app=a1', '-o', 'json']))
+const readyPods = async (kube: Kube, app = 'a1') => {
+  const list = JSON.parse(await kube.kubectlOk(['-n', NS, 'get', 'pods', '-l', `fp/app=${app}`, '-o', 'json']))
   return list.items.filter((p: any) => !p.metadata.deletionTimestamp
     && p.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True'))
 }
@@ -145,4 +145,59 @@ describe.skipIf(!ok)('the Kubernetes test environment', () => {
     expect(spawnSync('bash', [script, 'down', dir]).status).toBe(0)
     expect(await fetch(kube.apiUrl + '/readyz', { tls: { rejectUnauthorized: false } } as RequestInit).then(() => 'open', () => 'refused')).toBe('refused')
   }, 30_000)
+})
+
+describe.skipIf(!ok)('the test cluster with a ready gate (readiness as a real kubelet would report it)', () => {
+  let kube: Kube
+  let served: ReturnType<typeof servePods>
+
+  beforeAll(async () => {
+    kube = await startKube({ readyGate: true })
+    await installRuntimeAccess(kube)
+    served = servePods(kube, NS, 'fp/app=a1')
+  }, 90_000)
+
+  afterAll(async () => {
+    await served?.stop()
+    await kube?.stop()
+  })
+
+  test('an app pod turns Ready only once its runner answers on the pod IP', async () => {
+    await kube.kubectlOk(['apply', '-f', '-'], { stdin: [...objects(1), ...objects(1, 'b2')].map((o) => JSON.stringify(o)).join('\n') })
+    const [p] = await eventually('a Ready pod of fp-a1', async () => {
+      const pods = await readyPods(kube)
+      return pods.length === 1 ? pods : undefined
+    })
+    // Ready means serving: the first request right after the Ready event is answered
+    const res = await fetch(`http://${p.status.podIP}:8000/`)
+    expect(res.status).toBe(200)
+    expect(await res.json()).toEqual({ msg: 'HELLO!', db: 'mongodb://u:p@db:27017/app_a1' })
+    expect(served.pods.get(p.metadata.name)?.url).toBe(`http://${p.status.podIP}:8000`)
+    expect([...served.errors.values()]).toEqual([])
+
+    // a pod nobody serves has an IP and runs, but stays unready
+    const b2 = await eventually('a pod of fp-b2 with an IP', async () => {
+      const list = JSON.parse(await kube.kubectlOk(['-n', NS, 'get', 'pods', '-l', 'fp/app=b2', '-o', 'json']))
+      return list.items.find((x: any) => x.status?.podIP)
+    })
+    await Bun.sleep(1500)
+    const again = JSON.parse(await kube.kubectlOk(['-n', NS, 'get', 'pod', b2.metadata.name, '-o', 'json']))
+    expect(again.status.phase).toBe('Running')
+    expect(again.status.conditions.find((c: any) => c.type === 'Ready').status).toBe('False')
+    expect(again.status.podIP).toMatch(/^127\.1\.0\.\d+$/)
+  }, 60_000)
+
+  test('scale to 0 stops the runner; scale to 1 serves again from a new pod', async () => {
+    await kube.kubectlOk(['-n', NS, 'scale', 'deployment/fp-a1', '--replicas=0'])
+    await eventually('no runner left', async () => (served.pods.size === 0 && (await readyPods(kube)).length === 0 ? true : undefined))
+    await kube.kubectlOk(['-n', NS, 'scale', 'deployment/fp-a1', '--replicas=1'])
+    const t0 = performance.now()
+    const [p] = await eventually('a Ready pod again', async () => {
+      const pods = await readyPods(kube)
+      return pods.length === 1 ? pods : undefined
+    })
+    console.log(`[kube] gated scale 0→1 Ready (runner serving) in ${Math.round(performance.now() - t0)}ms`)
+    const res = await fetch(`http://${p.status.podIP}:8000/health`)
+    expect(res.status).toBe(200)
+  }, 60_000)
 })
