@@ -99,7 +99,8 @@ build_kwok() {
   if [ ! -f "$KWOK_LOGS_CRD" ]; then # kwok's Logs CRD: a pod's `kubectl logs` reads a file named per pod
     local kdir
     kdir=$(GOFLAGS=-mod=mod go mod download -json "sigs.k8s.io/kwok@$KWOK_VERSION" | sed -n 's/^\s*"Dir": "\(.*\)",$/\1/p')
-    cp "$kdir/kustomize/crd/bases/kwok.x-k8s.io_logs.yaml" "$KWOK_LOGS_CRD.tmp" && mv "$KWOK_LOGS_CRD.tmp" "$KWOK_LOGS_CRD"
+    cp "$kdir/kustomize/crd/bases/kwok.x-k8s.io_logs.yaml" "$KWOK_LOGS_CRD.tmp"
+    chmod 644 "$KWOK_LOGS_CRD.tmp" && mv "$KWOK_LOGS_CRD.tmp" "$KWOK_LOGS_CRD"
   fi
   if [ ! -f "$KWOK_STAGES/pod-delete.yaml" ]; then
     local sdir
