@@ -53,6 +53,7 @@ export async function boot(config: Config, log: (msg: string) => void = console.
   if (config.runtime !== 'local') throw new Error('RUNTIME=kubernetes is not available yet: use RUNTIME=local')
   const runtime: Runtime = createLocalRuntime({
     dataDir: config.dataDir, python: config.runnerPython, runnerDir: config.runnerDir, startTimeoutMs: config.startTimeoutMs, log,
+    frozenMs: config.frozenSeconds * 1000, maxFrozen: config.maxFrozen,
   })
   const validator = createValidator(config.runnerPython, config.runnerDir)
   const services = createServices({

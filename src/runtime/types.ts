@@ -52,6 +52,9 @@ export interface Runtime {
   running(): string[]
   /** Stops an app's instances; its code stays. */
   stop(appId: string): Promise<void>
+  /** Puts an idle app to sleep keeping its process frozen: the next start of the same spec resumes
+   *  it in about a millisecond; the runtime stops it for real later. False when it cannot. */
+  freeze?(appId: string): Promise<boolean>
   /** Stops an app and deletes everything the runtime keeps for it. */
   remove(appId: string): Promise<void>
   /** Subscribes to runtime events; returns the unsubscribe function. */
