@@ -34,6 +34,12 @@ def bad():
 async def echo(request: Request):
     return {"got": (await request.body()).decode()}
 
+@app.post("/slow")
+def slow():
+    import time
+    time.sleep(0.8)
+    return {"slow": True}
+
 @app.get("/tick")
 @app.post("/tick")
 def tick():
@@ -148,14 +154,49 @@ describe('runs', () => {
   })
 
   test('a run left running by a platform that died is retried once its lease expires (ACCEPTANCE 22)', async () => {
-    const doc = await p.services.deps.repos.apps.byId(app.id)
-    const run = await p.services.runs.enqueue(doc!, 'invoke', { method: 'POST', path: '/echo', headers: {}, body: 'orphan' })
-    // what a kill -9 mid-run leaves behind: running, leased, never finished
-    await p.services.deps.repos.runs.update(run._id, { status: 'running', leaseUntil: new Date(Date.now() + 1000), nextAttemptAt: new Date(0) })
-    const done = await waitRun(run._id, final)
+    const doc = (await p.services.deps.repos.apps.byId(app.id))!
+    // what a kill -9 mid-run leaves behind: running, leased by a process that is gone, never finished
+    const now = new Date()
+    const id = `run_orphan${nanoid(8)}`
+    await p.services.deps.repos.runs.insert({
+      _id: id, appId: doc._id, ownerId: doc.ownerId, trigger: 'invoke', request: { method: 'POST', path: '/echo', headers: {}, body: 'orphan' },
+      status: 'running', attempts: [], maxAttempts: 3, nextAttemptAt: new Date(0), leaseUntil: new Date(now.getTime() + 1000), createdAt: now, updatedAt: now,
+    })
+    expect((await p.json('GET', `/api/runs/${id}`, { token })).body.status).toBe('running')
+    const done = await waitRun(id, final)
     expect(done.status).toBe('succeeded')
+    expect(new Date(done.attempts[0].startedAt).getTime()).toBeGreaterThanOrEqual(now.getTime() + 1000)
     expect(JSON.parse(done.response.body)).toEqual({ got: 'orphan' })
   })
+
+  test('per-app concurrency holds; a run waiting for a slot here can be cancelled; ended runs are stored once', async () => {
+    const ids: string[] = []
+    for (let i = 0; i < 6; i++) ids.push((await p.json('POST', `/api/invoke/${app.id}/slow`, { token, body: {} })).body.run_id)
+    // the first four start at once (the default per-app limit); the others wait in this process
+    const waiting = (await p.json('GET', `/api/runs/${ids[5]}`, { token })).body
+    expect(waiting.status).toBe('queued')
+    const cancelled = await p.json('POST', `/api/runs/${ids[5]}/cancel`, { token })
+    expect(cancelled.body.status).toBe('cancelled')
+    expect((await p.json('GET', `/api/runs/${ids[0]}`, { token })).body.status).toBe('running')
+    expect((await p.json('POST', `/api/runs/${ids[0]}/cancel`, { token })).status).toBe(409)
+    const done = await Promise.all(ids.slice(0, 5).map((id) => waitRun(id, final)))
+    expect(done.map((r) => r.status)).toEqual(Array(5).fill('succeeded'))
+    const spans = done.map((r) => [new Date(r.attempts[0].startedAt).getTime(), new Date(r.attempts[0].finishedAt).getTime()])
+    const maxOverlap = Math.max(...spans.map(([a]) => spans.filter(([x, y]) => x <= a && a < y).length))
+    expect(maxOverlap).toBeLessThanOrEqual(4)
+    await Bun.sleep(100)
+    expect((await p.json('GET', `/api/runs/${ids[5]}`, { token })).body.status).toBe('cancelled')
+    expect((await p.json('GET', `/api/runs/${ids[5]}`, { token })).body.attempts).toHaveLength(0)
+    // a second record of an ended run (a re-run after a crash between the two steps) keeps the first
+    const repo = p.services.deps.repos.runs
+    const first = (await repo.get(ids[0]!))!
+    await repo.finish([{ ...first, status: 'dead' }])
+    expect((await repo.get(ids[0]!))!.status).toBe('succeeded')
+    // concurrent inserts of one id: exactly one wins, the other caller alone gets the error
+    const dup = { ...first, _id: `run_dup${nanoid(6)}`, status: 'queued' as const, nextAttemptAt: new Date(Date.now() + 3600_000), leaseUntil: null }
+    const outcomes = await Promise.allSettled([repo.insert(dup), repo.insert(dup), repo.insert({ ...dup, _id: `${dup._id}b` })])
+    expect(outcomes.map((o) => o.status).sort()).toEqual(['fulfilled', 'fulfilled', 'rejected'])
+  }, 20_000)
 
   test('cancel works on a queued run only', async () => {
     const doc = await p.services.deps.repos.apps.byId(app.id)
