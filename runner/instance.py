@@ -153,8 +153,9 @@ def run(spec: dict, ready_fd: int, close_fds: set[int]) -> None:
                 except OSError:
                     pass
         out.close(); err.close(); os.close(devnull)
-        sys.stdout = open(1, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)
-        sys.stderr = open(2, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)
+        from request_log import TaggedStream
+        sys.stdout = TaggedStream(open(1, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False))
+        sys.stderr = TaggedStream(open(2, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False))
 
         trace("stdio")
         sock_path = spec["socket"]

@@ -52,7 +52,15 @@ export interface LocalWorker {
 
 /** Runs as a service: enqueue, read, replay, cancel. */
 
-export function runsService(deps: DomainDeps & { worker?: () => LocalWorker | null }) {
+/** One line the app printed during one of a run's attempts. */
+export interface RunLogLine {
+  attempt: number
+  at: Date
+  stream: string
+  line: string
+}
+
+export function runsService(deps: DomainDeps & { worker?: () => LocalWorker | null; flushLogs?: () => Promise<void> }) {
   const runs = deps.repos.runs
   // FerretDB v1 does not make concurrent inserts of one _id atomic: reserve keys one at a time here too.
   const keyLocks = new KeyedMutex()
@@ -103,6 +111,15 @@ export function runsService(deps: DomainDeps & { worker?: () => LocalWorker | nu
       const run = await runs.forOwner(ownerId, id)
       if (!run) throw notFound('run')
       return run
+    },
+
+    /** The lines the app printed while serving the run's attempts (matched by each attempt's request id). */
+    async logs(run: RunDoc): Promise<RunLogLine[]> {
+      const attemptOf = new Map(run.attempts.filter((a) => a.requestId).map((a) => [a.requestId!, a.n]))
+      if (!attemptOf.size) return []
+      await deps.flushLogs?.()
+      const lines = await deps.repos.logs.forRequests(run.appId, [...attemptOf.keys()])
+      return lines.map((l) => ({ attempt: attemptOf.get(l.requestId!) ?? 0, at: l.at, stream: l.stream, line: l.line }))
     },
 
     async list(appId: string, q: { status?: string; trigger?: string; limit?: number }): Promise<RunDoc[]> {

@@ -10,14 +10,18 @@ import { createProxy } from '../../src/proxy'
 import { startPlatform, type TestPlatform } from '../helpers/platform'
 
 const APP = `
+import logging
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 app = FastAPI()
 calls = {"flaky": 0}
+log = logging.getLogger("app")
+logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
 
 @app.post("/flaky")
 def flaky():
     calls["flaky"] += 1
+    print(f"flaky attempt {calls['flaky']}")
     if calls["flaky"] < 3:
         return JSONResponse({"error": "not yet"}, status_code=503)
     return {"ok": True, "calls": calls["flaky"]}
@@ -33,6 +37,16 @@ def bad():
 @app.post("/echo")
 async def echo(request: Request):
     return {"got": (await request.body()).decode()}
+
+@app.post("/logged")
+async def logged(request: Request):
+    body = (await request.body()).decode()
+    calls[body] = calls.get(body, 0) + 1
+    print(f"handling {body}")
+    log.warning("warned about %s", body)
+    if body.startswith("job") and calls[body] == 1:
+        raise RuntimeError(f"first try of {body} fails")
+    return {"ok": body}
 
 @app.post("/slow")
 def slow():
@@ -93,6 +107,35 @@ describe('runs', () => {
     const gaps = [1, 2].map((i) => new Date(done.attempts[i].startedAt).getTime() - new Date(done.attempts[i - 1].finishedAt).getTime())
     expect(gaps[1]!).toBeGreaterThan(gaps[0]!)
     expect(JSON.parse(done.response.body)).toEqual({ ok: true, calls: 3 })
+  }, 20_000)
+
+  test('run detail lists the lines the app printed and logged during each attempt, and only those', async () => {
+    const mine = await p.json('POST', `/api/invoke/${app.id}/logged`, { token, body: 'job-A' })
+    // another request printing at the same time must not show up in this run
+    await p.call('POST', `/app/${app.slug}/logged`, { body: 'other-B' })
+    await waitRun(mine.body.run_id, final)
+    const run = await waitRun(mine.body.run_id, (r) => r.logs.filter((l: any) => l.attempt === 2).length >= 2, 5000)
+    expect(run.status).toBe('succeeded')
+    expect(run.attempts.map((a: any) => a.status)).toEqual([500, 200])
+    expect(run.attempts.every((a: any) => /^[A-Za-z0-9_-]{16}$/.test(a.requestId))).toBe(true)
+    const lines = run.logs.map((l: any) => `${l.attempt} ${l.stream} ${l.line}`)
+    expect(lines).toContain('1 stdout handling job-A')
+    expect(lines).toContain('1 stderr WARNING warned about job-A')
+    expect(lines).toContain('2 stdout handling job-A')
+    expect(lines).toContain('2 stderr WARNING warned about job-A')
+    // the traceback the runner printed for the failed attempt is the app's output of that request too
+    expect(lines.some((l: string) => l.startsWith('1 stderr') && l.includes('RuntimeError: first try of job-A fails'))).toBe(true)
+    expect(lines.join('\n')).not.toContain('other-B')
+    expect(lines.join('\n')).not.toContain('\x1e')
+    // the dashboard's run detail shows them
+    const detail = await (await p.call('GET', `/apps/${app.id}/runs/${run.id}`, { token })).text()
+    expect(detail).toContain('handling job-A')
+    expect(detail).toContain('App logs')
+    expect(detail).toContain(run.attempts[1].requestId)
+    // the log store keeps the request id with each line; untagged lines stay untagged
+    const stored = await p.services.deps.repos.logs.query(app.id, { q: 'other-B', limit: 10 })
+    expect(stored.length).toBeGreaterThan(0)
+    expect(stored.every((l) => l.requestId && !run.attempts.some((a: any) => a.requestId === l.requestId))).toBe(true)
   }, 20_000)
 
   test('a run that always fails ends dead after 3 attempts with the traceback; replay makes a linked run (ACCEPTANCE 24)', async () => {
@@ -245,6 +288,54 @@ describe('cron', () => {
   })
 })
 
+describe('cron editing', () => {
+  test('PATCH changes only the fields sent; invalid expressions and timezones are refused with the reason', async () => {
+    const c = (await p.json('POST', `/api/apps/${app.id}/cron`, { token, body: { expr: '0 3 * * *', path: '/tick', body: '{"a":1}' } })).body
+    const r = await p.json('PATCH', `/api/apps/${app.id}/cron/${c.id}`, { token, body: { expr: '*/5 * * * *', timezone: 'Europe/Paris' } })
+    expect(r.status).toBe(200)
+    expect(r.body).toMatchObject({ id: c.id, expr: '*/5 * * * *', timezone: 'Europe/Paris', method: 'POST', path: '/tick', body: '{"a":1}', enabled: true })
+    expect(new Date(r.body.next[1]).getTime() - new Date(r.body.next[0]).getTime()).toBe(5 * 60_000)
+    const bad = await p.json('PATCH', `/api/apps/${app.id}/cron/${c.id}`, { token, body: { expr: '*/5 * * *  99' } })
+    expect(bad.status).toBe(400)
+    expect(bad.body.message).toContain('invalid cron trigger')
+    expect((await p.json('PATCH', `/api/apps/${app.id}/cron/${c.id}`, { token, body: { timezone: 'Nowhere/Atlantis' } })).status).toBe(400)
+    expect((await p.json('PATCH', `/api/apps/${app.id}/cron/${c.id}`, { token, body: { method: 'BREW' } })).status).toBe(400)
+    const off = await p.json('PATCH', `/api/apps/${app.id}/cron/${c.id}`, { token, body: { enabled: false, method: 'GET', path: '/tock' } })
+    expect(off.body).toMatchObject({ expr: '*/5 * * * *', enabled: false, method: 'GET', path: '/tock', next: [] })
+    expect((await p.json('GET', `/api/apps/${app.id}/cron`, { token })).body.cron.find((t: any) => t.id === c.id).expr).toBe('*/5 * * * *')
+    expect((await p.json('PATCH', `/api/apps/${app.id}/cron/cron_nope`, { token, body: { enabled: true } })).status).toBe(404)
+    const other = await p.user()
+    expect((await p.json('PATCH', `/api/apps/${app.id}/cron/${c.id}`, { token: other.token, body: { enabled: true } })).status).toBe(404)
+    await p.json('DELETE', `/api/apps/${app.id}/cron/${c.id}`, { token })
+  })
+
+  test('the panel edits a trigger in place: the form keeps what was typed and shows why it was refused; preview follows the typing', async () => {
+    const form = { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://localhost:8080' }
+    const c = (await p.json('POST', `/api/apps/${app.id}/cron`, { token, body: { expr: '0 3 * * *', path: '/tick' } })).body
+    const edit = await (await p.call('GET', `/apps/${app.id}/cron/${c.id}/edit`, { token })).text()
+    expect(edit).toContain(`hx-put="/apps/${app.id}/cron/${c.id}"`)
+    expect(edit).toContain('value="0 3 * * *"')
+    expect(edit).toContain('next: ')
+    const refused = await (await p.call('PUT', `/apps/${app.id}/cron/${c.id}`, { token, headers: form, body: 'expr=0+25+*+*+*&method=PUT&path=%2Fnightly&timezone=UTC&body=&hasEnabled=1&enabled=true' })).text()
+    expect(refused).toContain('invalid cron trigger')
+    expect(refused).toContain('value="0 25 * * *"')
+    expect(refused).toContain('value="/nightly"')
+    expect(refused).toContain('<option selected>PUT</option>')
+    const saved = await (await p.call('PUT', `/apps/${app.id}/cron/${c.id}`, { token, headers: form, body: 'expr=30+2+*+*+1&method=GET&path=%2Fnightly&timezone=Asia%2FTokyo&body=%7B%22x%22%3A1%7D&hasEnabled=1' })).text()
+    expect(saved).not.toContain('invalid')
+    expect(saved).toContain('30 2 * * 1')
+    const t = (await p.json('GET', `/api/apps/${app.id}/cron`, { token })).body.cron.find((x: any) => x.id === c.id)
+    expect(t).toMatchObject({ expr: '30 2 * * 1', method: 'GET', path: '/nightly', timezone: 'Asia/Tokyo', body: '{"x":1}', enabled: false })
+    const good = await (await p.call('GET', `/apps/${app.id}/cron/preview?expr=${encodeURIComponent('*/10 * * * *')}&timezone=UTC`, { token })).text()
+    expect(good).toMatch(/next: \d{4}-\d\d-\d\d \d\d:\d0/)
+    const bad = await (await p.call('GET', `/apps/${app.id}/cron/preview?expr=${encodeURIComponent('*/10 * * *')}&timezone=UTC`, { token })).text()
+    expect(bad).toContain('invalid cron trigger')
+    const xss = await (await p.call('GET', `/apps/${app.id}/cron/preview?expr=${encodeURIComponent('<img src=x onerror=alert(1)>')}&timezone=UTC`, { token })).text()
+    expect(xss).not.toContain('<img')
+    await p.json('DELETE', `/api/apps/${app.id}/cron/${c.id}`, { token })
+  })
+})
+
 describe('dashboard panels', () => {
   test('runs, run detail with attempts and traceback, cron add/toggle/delete with errors in place', async () => {
     const page = await (await p.call('GET', `/apps/${app.id}`, { token })).text()
@@ -258,7 +349,8 @@ describe('dashboard panels', () => {
     expect(bad).toContain('invalid cron trigger')
     const ok = await (await p.call('POST', `/apps/${app.id}/cron`, { token, body: 'expr=0+3+*+*+*&method=POST&path=%2Ftick&timezone=UTC', headers: form })).text()
     expect(ok).toContain('0 3 * * *')
-    expect(ok).toContain('next ')
+    expect(ok).toContain('>Edit</button>')
+    expect(ok).not.toContain('disabled</span>')
   })
 })
 

@@ -70,9 +70,9 @@ export function createLocalRuntime(opts: LocalRuntimeOptions): Runtime & { zygot
   const byId = new Map<string, Instance>() // instanceId → any live instance
   const pending = new Map<string, Pending>()
 
-  const logServer = startLogServer(join(runDir, 'logs.sock'), (instanceId, stream, line) => {
+  const logServer = startLogServer(join(runDir, 'logs.sock'), (instanceId, stream, line, requestId) => {
     const inst = byId.get(instanceId)
-    if (inst) emit({ type: 'log', appId: inst.appId, instanceId, stream, line, at: new Date() })
+    if (inst) emit({ type: 'log', appId: inst.appId, instanceId, stream, line, at: new Date(), ...(requestId ? { requestId } : {}) })
   })
 
   zygote.onEvent((e: ZygoteEvent) => {
