@@ -80,7 +80,7 @@ export const dashboardScreens = (s: Services) => {
           error: v.error, currentVersion: app.currentVersion, lastRequestAt: v.lastRequestAt, idleMinutes: app.settings.idleMinutes,
           wakes: await s.apps.wakeStats(app._id), requests: await requests(p.user.id, app._id), versions: await versions(p.user.id, app._id),
           database: { ...s.database.describe(app), collections: await s.database.collections(app).catch(() => []) },
-          runs: (await s.runs.list(app._id, { limit: 20 })) as never, cron: s.cron.list(app) as never, baseUrl: s.deps.config.baseUrl,
+          runs: (await s.runs.list(app._id, { limit: 20 })).map((r) => ({ ...r, id: r._id })) as never, cron: s.cron.list(app) as never, baseUrl: s.deps.config.baseUrl,
         },
       }) as string)
     }))
@@ -114,7 +114,7 @@ export const dashboardScreens = (s: Services) => {
     }))
     .get('/apps/:id/runs', owned(s, async (p, { params }) => {
       const app = await s.apps.get(p.user.id, params.id!)
-      return html(RunsTable({ appId: app._id, runs: (await s.runs.list(app._id, { limit: 20 })) as never }) as string)
+      return html(RunsTable({ appId: app._id, runs: (await s.runs.list(app._id, { limit: 20 })).map((r) => ({ ...r, id: r._id })) as never }) as string)
     }))
     .get('/apps/:id/runs/:rid', owned(s, async (p, { params }) => {
       await s.apps.get(p.user.id, params.id!)
@@ -124,7 +124,7 @@ export const dashboardScreens = (s: Services) => {
     .post('/apps/:id/runs/:rid/replay', owned(s, async (p, { params }) => {
       const app = await s.apps.get(p.user.id, params.id!)
       await s.runs.replay(p.user.id, params.rid!)
-      return html(RunsTable({ appId: app._id, runs: (await s.runs.list(app._id, { limit: 20 })) as never }) as string)
+      return html(RunsTable({ appId: app._id, runs: (await s.runs.list(app._id, { limit: 20 })).map((r) => ({ ...r, id: r._id })) as never }) as string)
     }))
     .get('/apps/:id/cron', owned(s, async (p, { params }) => cronPanel(p, params.id!)))
     .get('/apps/:id/cron/preview', owned(s, async (p, { params, query }) => {

@@ -146,12 +146,19 @@ export function RunDetail({ r, logs }: { r: DetailRun; logs: RunLogRow[] }) {
   )
 }
 
-const when = (d: Date | string) => new Date(d).toISOString().replace('T', ' ').slice(0, 16)
+/** A time as "2026-11-23 02:30" on the trigger's own clock. */
+const when = (d: Date | string, timeZone = 'UTC') => {
+  try {
+    return new Date(d).toLocaleString('sv-SE', { timeZone, hour12: false }).slice(0, 16)
+  } catch {
+    return new Date(d).toISOString().replace('T', ' ').slice(0, 16)
+  }
+}
 
 /** The next runs of an expression, or why it is refused (the form's live preview). */
 export function CronPreview({ next, timezone, error }: { next: Date[]; timezone: string; error?: string }) {
   if (error) return <span class="cron-next bad" safe>{error}</span>
-  return <span class="cron-next" safe>{`next: ${next.map(when).join(' · ')} (${timezone}; shown in UTC)`}</span>
+  return <span class="cron-next" safe>{`next: ${next.map((d) => when(d, timezone)).join(' · ')} (${timezone})`}</span>
 }
 
 /** The form that adds (`id` = 'new') or edits a trigger; typing updates the next-runs preview. */
@@ -161,18 +168,20 @@ function CronForm({ appId, editing }: { appId: string; editing: CronEditing }) {
   const method = (v.method ?? 'POST').toUpperCase()
   const target = isNew ? { 'hx-post': `/apps/${appId}/cron` } : { 'hx-put': `/apps/${appId}/cron/${editing.id}` }
   const fid = `cron-${editing.id}`
+  // typing in the expression or the timezone refreshes the next-runs preview (htmx active search)
+  const live = { 'hx-get': `/apps/${appId}/cron/preview`, 'hx-include': `#${fid}-form`, 'hx-target': `#${fid}-preview`, 'hx-trigger': 'input changed delay:250ms', 'hx-swap': 'innerHTML' }
   return (
     <form class="cron-form" id={`${fid}-form`} {...target} hx-target="#cron" hx-swap="outerHTML">
       {editing.error ? <div class="alert wide" role="alert" safe>{editing.error}</div> : ''}
-      <div><label for={`${fid}-expr`}>Cron expression</label><input id={`${fid}-expr`} name="expr" class="mono" placeholder="*/5 * * * *" required value={v.expr ?? ''} /></div>
+      <div><label for={`${fid}-expr`}>Cron expression</label><input id={`${fid}-expr`} name="expr" class="mono" placeholder="*/5 * * * *" required value={v.expr ?? ''} autocomplete="off" {...live} /></div>
       <div><label for={`${fid}-method`}>Method</label>
         <select id={`${fid}-method`} name="method">{['POST', 'GET', 'PUT', 'PATCH', 'DELETE'].map((m) => <option selected={m === method} safe>{m}</option>)}</select>
       </div>
       <div><label for={`${fid}-path`}>Path</label><input id={`${fid}-path`} name="path" class="mono" placeholder="/tasks/cleanup" value={v.path ?? '/'} /></div>
-      <div><label for={`${fid}-tz`}>Timezone</label><input id={`${fid}-tz`} name="timezone" placeholder="UTC" value={v.timezone ?? 'UTC'} /></div>
+      <div><label for={`${fid}-tz`}>Timezone</label><input id={`${fid}-tz`} name="timezone" placeholder="UTC" value={v.timezone ?? 'UTC'} autocomplete="off" {...live} /></div>
       <div class="wide"><label for={`${fid}-body`}>Body <span class="faint">(sent as JSON; optional)</span></label><textarea id={`${fid}-body`} name="body" placeholder='{"task": "cleanup"}' safe>{v.body ?? ''}</textarea></div>
-      <div class="wide" id={`${fid}-preview`} hx-get={`/apps/${appId}/cron/preview`} hx-include={`#${fid}-form`} hx-trigger={`input changed delay:300ms from:#${fid}-form`} aria-live="polite">
-        {editing.preview ? CronPreview(editing.preview) : <span class="cron-next">Type an expression to see its next runs.</span>}
+      <div class="wide" id={`${fid}-preview`} aria-live="polite">
+        {editing.preview && !(editing.error && editing.preview.error === editing.error) ? CronPreview(editing.preview) : <span class="cron-next">{editing.error ? '' : 'Type an expression to see its next runs.'}</span>}
       </div>
       <div class="actions">
         <input type="hidden" name="hasEnabled" value="1" />
@@ -201,7 +210,7 @@ export function CronPanel({ appId, cron, editing }: { appId: string; cron: CronR
                 <tr>
                   <td><span class="mono" safe>{t.expr}</span><div class="faint" safe>{t.timezone}</div></td>
                   <td class="mono" safe>{`${t.method} ${t.path}`}</td>
-                  <td class="faint">{t.enabled ? <span safe>{t.next.slice(0, 2).map(when).join(', ') || '—'}</span> : <span class="badge draft">disabled</span>}</td>
+                  <td class="faint">{t.enabled ? <span safe>{t.next.slice(0, 2).map((d) => when(d, t.timezone)).join(', ') || '—'}</span> : <span class="badge draft">disabled</span>}</td>
                   <td class="faint"><Ago at={t.lastRunAt} /></td>
                   <td style="text-align:right;white-space:nowrap">
                     <button class="btn sm" hx-get={`/apps/${appId}/cron/${t.id}/edit`} hx-target="#cron" hx-swap="outerHTML">Edit</button>{' '}
