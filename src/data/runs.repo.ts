@@ -109,7 +109,8 @@ export function runsRepo(db: Db) {
     },
     async list(appId: string, q: { status?: string; trigger?: string; limit: number }): Promise<RunDoc[]> {
       const f: Filter = { appId: String(appId) }
-      if (q.status) f.status = String(q.status)
+      // a run this process is executing is still `queued` in the database: both are asked for together
+      if (q.status) f.status = q.status === 'queued' || q.status === 'running' ? { $in: ['queued', 'running'] } : String(q.status)
       if (q.trigger) f.trigger = String(q.trigger)
       const opts = { projection: { 'response.body': 0 } }
       // queue first: a run that left it meanwhile is in the history already (inserted there before it left)

@@ -125,7 +125,8 @@ export function runsService(deps: DomainDeps & { worker?: () => LocalWorker | nu
     async list(appId: string, q: { status?: string; trigger?: string; limit?: number }): Promise<RunDoc[]> {
       const worker = deps.worker?.()
       const list = await runs.list(appId, { ...q, limit: Math.min(Math.max(Number(q.limit) || 50, 1), 200) })
-      return worker ? list.map((r) => worker.current(r._id) ?? r) : list
+      const now = worker ? list.map((r) => worker.current(r._id) ?? r) : list
+      return q.status ? now.filter((r) => r.status === q.status) : now
     },
 
     /** A new run with the same request, linked to the old one. */
