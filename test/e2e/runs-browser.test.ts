@@ -124,6 +124,6 @@ describe.skipIf(!available)('runs and cron panels, in Chromium', () => {
     expect(await detail.locator('tbody tr').count()).toBe(2)
     await detail.scrollIntoViewIfNeeded()
     await detail.screenshot({ path: join(SHOTS, 'runs-04-run-detail.png') })
-    await page.locator('#runs').screenshot({ path: join(SHOTS, 'runs-05-runs-list.png') })
+    await page.screenshot({ path: join(SHOTS, 'runs-05-dashboard.png'), fullPage: true })
   }, 60_000)
 })
