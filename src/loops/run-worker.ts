@@ -106,6 +106,12 @@ export function startRunWorker(deps: RunWorkerDeps, opts: RunWorkerOptions): Loc
   async function execute(run: RunDoc): Promise<void> {
     const startedAt = now()
     held.set(run._id, { ...run, status: 'running', startedAt: run.startedAt ?? startedAt, updatedAt: startedAt })
+    // A run that waited here for a slot long enough to use up half its lease gets a fresh one first,
+    // so no other process takes it over while it executes.
+    if (run.leaseUntil && run.leaseUntil.getTime() - startedAt.getTime() < opts.leaseMs / 2) {
+      run = { ...run, leaseUntil: new Date(startedAt.getTime() + opts.leaseMs) }
+      await deps.repos.runs.update(run._id, { leaseUntil: run.leaseUntil }).catch((e) => deps.log?.(`[runs] could not renew the lease of ${run._id}: ${(e as Error).message}`))
+    }
     const result = await deps.invoke(run.appId, run.request).catch((e) => ({
       status: null, headers: {}, body: '', traceback: null, error: String((e as Error).message), cold: false,
     } as AttemptResult))
