@@ -216,8 +216,9 @@ def run(spec: dict, ready_fd: int, close_fds: set[int], detached: bool = False) 
         os.dup2(out.fileno(), 1)
         os.dup2(err.fileno(), 2)
         out.close(); err.close(); os.close(devnull)
-        sys.stdout = open(1, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)
-        sys.stderr = open(2, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)
+        from request_log import TaggedStream
+        sys.stdout = TaggedStream(open(1, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False))
+        sys.stderr = TaggedStream(open(2, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False))
 
         trace("stdio")
         sock_path = spec["socket"]

@@ -35,7 +35,7 @@ PRELOAD = [
     "uvicorn.protocols.websockets.websockets_sansio_impl",
     "uvicorn.loops.uvloop", "uvloop", "httptools", "websockets",
     "multipart", "jinja2", "pymongo", "bson", "httpx", "fasthtml.common",
-    "middleware", "instance",
+    "request_log", "middleware", "instance",
 ]
 
 

@@ -34,9 +34,9 @@ export function createServices(deps: DomainDeps) {
   })
   const deploy = deployService(deps, apps, crashes, database)
   const hooks: { worker: LocalWorker | null } = { worker: null }
-  const runs = runsService({ ...deps, worker: () => hooks.worker })
-  const recorder = requestRecorder(deps)
   const stored = logStore(deps)
+  const runs = runsService({ ...deps, worker: () => hooks.worker, flushLogs: () => stored.flush() })
+  const recorder = requestRecorder(deps)
   const unwatch = watchRuntime(deps, crashes, logs, stored)
   const templates = loadTemplates(deps.config.templatesDir)
   for (const problem of templates.problems) console.error(`[templates] ${problem}`)

@@ -28,7 +28,7 @@ export interface Endpoint {
 
 /** Something the runtime noticed about an app: output lines and instance exits. */
 export type RuntimeEvent =
-  | { type: 'log'; appId: string; instanceId: string; stream: 'stdout' | 'stderr' | 'system'; line: string; at: Date }
+  | { type: 'log'; appId: string; instanceId: string; stream: 'stdout' | 'stderr' | 'system'; line: string; at: Date; requestId?: string }
   | { type: 'exit'; appId: string; instanceId: string; version: number; reason: string; expected: boolean }
 
 /** Raised when a version cannot start; carries the app's own traceback when there is one. */

@@ -91,9 +91,9 @@ export function createLocalRuntime(opts: LocalRuntimeOptions): Runtime & { zygot
   const pending = new Map<string, Pending>()
   const frozen = new Map<string, { inst: Instance; timer: Timer }>() // appId → stopped (SIGSTOP) instance
 
-  const logServer = startLogServer(join(runDir, 'logs.sock'), (instanceId, stream, line) => {
+  const logServer = startLogServer(join(runDir, 'logs.sock'), (instanceId, stream, line, requestId) => {
     const inst = byId.get(instanceId)
-    if (inst) emit({ type: 'log', appId: inst.appId, instanceId, stream, line, at: new Date() })
+    if (inst) emit({ type: 'log', appId: inst.appId, instanceId, stream, line, at: new Date(), ...(requestId ? { requestId } : {}) })
   })
 
   zygote.onEvent((e: ZygoteEvent) => {

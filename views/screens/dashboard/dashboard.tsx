@@ -169,10 +169,11 @@ export function Dashboard({ user, d }: { user: ShellUser; d: DashboardData }) {
         <div id="runs" hx-get={`/apps/${d.id}/runs`} hx-trigger="fp:runs from:body throttle:1s">{RunsTable({ appId: d.id, runs: d.runs })}</div>
         <div id="run-detail"></div>
       </div>
-      <div class="grid-2" style="margin-top:16px">
-        <div class="panel"><h2>Cron</h2>{CronPanel({ appId: d.id, cron: d.cron })}</div>
-        <div class="panel"><h2>Triggers</h2>{TriggerSnippets({ baseUrl: d.baseUrl, appId: d.id })}</div>
+      <div class="panel" style="margin-top:16px">
+        <div class="panel-head"><h2>Cron</h2><span class="faint">each tick calls the app and is recorded as a run</span></div>
+        {CronPanel({ appId: d.id, cron: d.cron })}
       </div>
+      <div class="panel" style="margin-top:16px"><h2>Triggers</h2>{TriggerSnippets({ baseUrl: d.baseUrl, appId: d.id })}</div>
       <div class="grid-2" style="margin-top:16px">
         <div class="panel">
           <h2>Settings</h2>
