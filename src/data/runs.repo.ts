@@ -181,6 +181,12 @@ export function runsRepo(db: Db) {
       }
     },
     expireKeys: (before: Date) => keys.deleteMany({ createdAt: { $lt: before } }),
+    /** Deletes ended runs created before `before`, and claimed cron slots before `slotsBefore`. */
+    async expire(before: Date, slotsBefore: Date): Promise<{ runs: number; slots: number }> {
+      const a = await done.deleteMany({ createdAt: { $lt: before } })
+      const b = await slots.deleteMany({ at: { $lt: slotsBefore } })
+      return { runs: a.deletedCount, slots: b.deletedCount }
+    },
     /** Claims a cron slot; false when another tick (or process) already did. */
     async claimSlot(id: string): Promise<boolean> {
       try {
