@@ -167,7 +167,9 @@ cmd_check() {
 
 # ------------------------------------------------------------------------------------------- up
 NODE_NAME=kwok-node-0
-POD_CIDR=127.1.0.0/24   # loopback: a test can listen on a pod IP and the platform reaches it
+# Loopback: a test can listen on a pod IP and the platform reaches it. Each cluster takes its own
+# /24 of 127/8 so clusters started side by side never hand out the same pod IP.
+POD_CIDR=${K8S_POD_CIDR:-127.$((RANDOM % 200 + 20)).$((RANDOM % 250 + 1)).0/24}
 SERVICE_CIDR=10.96.0.0/16   # ClusterIPs are only recorded, never routed to, in the test cluster
 UP_TIMEOUT=${K8S_UP_TIMEOUT:-60}
 

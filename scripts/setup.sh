@@ -46,18 +46,26 @@ if [ ! -x "$VENV/bin/python" ] || [ ! -f "$VENV/.complete" ]; then
 fi
 ln -sfn "$VENV" runner/.venv
 
-# 4. A MongoDB-wire server for the embedded default
+# 4. A MongoDB-wire server for the embedded default. One patch on FerretDB's SQLite backend: its
+#    _id lookups (findOne, updateOne, deleteOne by _id) used an expression (->'$._id') that does
+#    not match the one its _id index is built on (->"_id"), so SQLite scanned the whole table on
+#    every lookup (67 ms vs 2.4 ms on 20,000 documents). The stamp makes older builds rebuild.
+FERRETDB_BUILD="$FERRETDB_VERSION+id-index"
 if [ -z "${MONGO_URL:-}" ] && ! command -v mongod >/dev/null 2>&1 && ! command -v ferretdb >/dev/null 2>&1 \
-   && [ ! -x "$FP_CACHE/bin/ferretdb" ]; then
+   && { [ ! -x "$FP_CACHE/bin/ferretdb" ] || [ "$(cat "$FP_CACHE/bin/ferretdb.build" 2>/dev/null)" != "$FERRETDB_BUILD" ]; }; then
   command -v go >/dev/null 2>&1 || { echo "setup: Go is needed to build FerretDB (or set MONGO_URL to an existing MongoDB)" >&2; exit 1; }
-  say "building FerretDB $FERRETDB_VERSION (SQLite backend) into $FP_CACHE/bin"
+  say "building FerretDB $FERRETDB_BUILD (SQLite backend) into $FP_CACHE/bin"
   # The module zip lacks the generated build/version/version.txt, so build from a copy of it.
   SRC=$(GOFLAGS=-mod=mod go mod download -json "github.com/FerretDB/FerretDB@$FERRETDB_VERSION" | sed -n 's/^\s*"Dir": "\(.*\)",$/\1/p')
   WORK=$(mktemp -d)
   cp -r "$SRC/." "$WORK/" && chmod -R u+w "$WORK"
   echo "$FERRETDB_VERSION" > "$WORK/build/version/version.txt"
+  META="$WORK/internal/backends/sqlite/metadata/metadata.go"
+  grep -q "IDColumn = DefaultColumn + \"->'\$._id'\"" "$META" || { echo "setup: FerretDB's IDColumn is not where the patch expects it" >&2; exit 1; }
+  sed -i "s|IDColumn = DefaultColumn + \"->'\$._id'\"|IDColumn = DefaultColumn + \`->\"_id\"\`|" "$META"
   (cd "$WORK" && CGO_ENABLED=0 go build -trimpath -o "$FP_CACHE/bin/ferretdb.tmp" ./cmd/ferretdb)
   mv "$FP_CACHE/bin/ferretdb.tmp" "$FP_CACHE/bin/ferretdb"
+  echo "$FERRETDB_BUILD" > "$FP_CACHE/bin/ferretdb.build"
   rm -rf "$WORK"
 fi
 say "ready"
