@@ -24,6 +24,8 @@ export interface KubeApi {
   scale(name: string, replicas: number): Promise<void>
   /** Deletes every app object matching the label selector (pods go with their Deployment). */
   deleteAll(labelSelector: string): Promise<void>
+  /** Deletes the app's code ConfigMaps except `keep` (old versions' code, once a new one serves). */
+  pruneCode(labelSelector: string, keep: string): Promise<void>
   /** Why a Deployment is not progressing (e.g. pods refused by admission), or null. */
   deploymentProblem(name: string): Promise<string | null>
 }
@@ -56,6 +58,15 @@ export function createApi(kc: KubeConfig, namespace: string): KubeApi {
             if (!notFound(err)) throw err
           })
         }
+      }
+    },
+    async pruneCode(labelSelector, keep) {
+      const list = await objects.list('v1', 'ConfigMap', namespace, undefined, undefined, undefined, undefined, labelSelector)
+      for (const item of list.items) {
+        if (item.metadata?.name === keep) continue
+        await objects.delete({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: item.metadata!.name!, namespace } }).catch((err) => {
+          if (!notFound(err)) throw err
+        })
       }
     },
     async deploymentProblem(name) {

@@ -5,7 +5,7 @@ import type { AppSpec, Endpoint, Runtime, RuntimeEvent } from '../types'
 import { StartError } from '../types'
 import { createApi, type KubeApi } from './api'
 import { followPodLog } from './logs'
-import { buildAppObjects, buildNetworkPolicy, CONTAINER, objectName, selector, specHash, type ObjectOptions } from './objects'
+import { buildAppObjects, buildNetworkPolicy, configMapName, CONTAINER, objectName, selector, specHash, type ObjectOptions } from './objects'
 import { podUrl, type PodState } from './pods'
 import { watchPods, type PodWatch } from './watch'
 
@@ -169,6 +169,8 @@ export function createKubernetesRuntime(opts: KubernetesRuntimeOptions, api: Kub
       const inst = endpointOf(pod)
       current.set(spec.appId, inst)
       good.set(spec.appId, spec)
+      void api.pruneCode(selector(spec.appId), configMapName(spec.appId, spec.hash))
+        .catch((err) => log(`[kubernetes] cannot delete old code of ${spec.appId}: ${errorText(err)}`))
       return inst
     },
     endpoint: (appId) => current.get(appId),

@@ -12,10 +12,13 @@ export const APP_LABEL = 'fp/app'
 export const CODE_HASH = 'fp/code-hash'
 export const SPEC_HASH = 'fp/spec-hash'
 export const VERSION = 'fp/version'
-/** The runner's container name, port and code mount (docs/kubernetes.md). */
+/** Label of app pods (the NetworkPolicy and people tell them from the platform's own pods by it). */
+export const COMPONENT = { key: 'app.kubernetes.io/component', value: 'app' } as const
+/** The runner's container name, port, code mount and file manifest (docs/kubernetes.md §3). */
 export const CONTAINER = 'app'
 export const PORT = 8000
 export const CODE_DIR = '/app/code'
+export const MANIFEST_KEY = '__manifest.json'
 /** Name of the per-namespace NetworkPolicy. */
 export const POLICY_NAME = 'fastapi-platform-apps'
 /** Label of the platform's own pods (k8s/ manifests): the only ingress the apps accept. */
@@ -69,18 +72,37 @@ export function selector(appId?: string): string {
 }
 
 /**
- * A code file's ConfigMap key. Keys allow only `[-._a-zA-Z0-9]`, so '/' cannot appear: '_' is the
- * escape character ('_' → '__', '/' → '_s'), which keeps the mapping reversible and collision-free.
+ * The code ConfigMap's data. Keys allow only `[-._a-zA-Z0-9]`, so a path such as `pkg/util.py`
+ * cannot be one: files go under `f0`, `f1`, … (sorted by path) and `__manifest.json` maps each key
+ * to its relative path; the runner lays them out (docs/kubernetes.md §3). With `sessionKey`, the
+ * manifest also names `s0` → `.sesskey`, an item the pod projects from the Secret (never stored here).
  */
-export function encodeKey(path: string): string {
-  const why = pathProblem(path)
-  if (why) throw new Error(`unsafe file path "${String(path).slice(0, 80)}": ${why}`)
-  return path.replace(/_/g, '__').replace(/\//g, '_s')
+export function encodeFiles(files: Record<string, string>, sessionKey = false): Record<string, string> {
+  const data: Record<string, string> = {}
+  const manifest: Record<string, string> = {}
+  Object.keys(files).sort().forEach((path, i) => {
+    const why = pathProblem(path)
+    if (why) throw new Error(`unsafe file path "${String(path).slice(0, 80)}": ${why}`)
+    data[`f${i}`] = files[path]!
+    manifest[`f${i}`] = path
+  })
+  if (sessionKey) manifest.s0 = '.sesskey'
+  data[MANIFEST_KEY] = JSON.stringify({ files: manifest })
+  return data
 }
 
-/** The inverse of encodeKey. */
-export function decodeKey(key: string): string {
-  return key.replace(/_(_|s)/g, (_m, c: string) => (c === '_' ? '_' : '/'))
+/** The Secret's name (env), the ConfigMap's (code, one per code hash so a rollout never changes files under old pods). */
+export function secretName(appId: string): string {
+  return `${objectName(appId)}-env`
+}
+export function configMapName(appId: string, hash: string): string {
+  if (!/^[a-f0-9]{8,64}$/.test(hash)) throw new Error(`invalid code hash "${String(hash).slice(0, 80)}"`)
+  return `${objectName(appId)}-code-${hash.slice(0, 12)}`
+}
+
+/** True when the pod gets `.sesskey` from the Secret (frameworks that sign sessions read it from the code dir). */
+function wantsSessionKey(spec: AppSpec): boolean {
+  return Boolean(spec.env.PLATFORM_SESSION_KEY) && !('.sesskey' in spec.files)
 }
 
 function labels(appId: string): Record<string, string> {
@@ -102,14 +124,13 @@ export function secretData(spec: AppSpec): Record<string, string> {
 
 /** The Secret holding the app's env (PLATFORM_MONGO_URI included). */
 export function buildSecret(spec: AppSpec, o: ObjectOptions): Manifest {
-  return { apiVersion: 'v1', kind: 'Secret', metadata: meta(objectName(spec.appId), o, spec.appId), type: 'Opaque', data: secretData(spec) }
+  return { apiVersion: 'v1', kind: 'Secret', metadata: meta(secretName(spec.appId), o, spec.appId), type: 'Opaque', data: secretData(spec) }
 }
 
-/** The ConfigMap holding the app's code files under encoded keys. */
+/** The ConfigMap holding the app's code files (immutable: a new code hash gets a new one). */
 export function buildConfigMap(spec: AppSpec, o: ObjectOptions): Manifest {
-  const data: Record<string, string> = {}
-  for (const [path, content] of Object.entries(spec.files)) data[encodeKey(path)] = content
-  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: meta(objectName(spec.appId), o, spec.appId, { [CODE_HASH]: spec.hash }), data }
+  const metadata = meta(configMapName(spec.appId, spec.hash), o, spec.appId, { [CODE_HASH]: spec.hash })
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata, immutable: true, data: encodeFiles(spec.files, wantsSessionKey(spec)) }
 }
 
 /** A hash of everything that shapes the pod: a change rolls the Deployment, and start() waits for pods carrying it. */
@@ -124,7 +145,7 @@ export function runnerEnv(spec: AppSpec): { name: string; value: string }[] {
   const entry = spec.entrypoint
   if (pathProblem(entry) || !entry.endsWith('.py')) throw new Error(`invalid entrypoint "${String(entry).slice(0, 80)}"`)
   return Object.entries({
-    FP_CODE_DIR: CODE_DIR, FP_ENTRYPOINT: entry, PORT: String(PORT), HOST: '0.0.0.0',
+    FP_CODE_DIR: CODE_DIR, FP_APP_DIR: '/tmp/app', FP_ENTRYPOINT: entry, FP_HOST: '0.0.0.0', PORT: String(PORT),
     HOME: '/tmp', TMPDIR: '/tmp', PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1',
   }).map(([name, value]) => ({ name, value }))
 }
@@ -133,12 +154,8 @@ export function runnerEnv(spec: AppSpec): { name: string; value: string }[] {
 export function buildDeployment(spec: AppSpec, o: ObjectOptions, replicas: 0 | 1): Manifest {
   const name = objectName(spec.appId)
   const resources = { cpu: checkQuantity('cpu', o.cpu), memory: checkQuantity('memory', o.memory) }
-  const codeItems = Object.keys(spec.files).sort().map((path) => ({ key: encodeKey(path), path }))
-  const sources: unknown[] = [{ configMap: { name, items: codeItems } }]
-  // Frameworks that sign sessions read .sesskey from the code dir: it comes from the Secret, not the ConfigMap.
-  if (spec.env.PLATFORM_SESSION_KEY && !('.sesskey' in spec.files)) {
-    sources.push({ secret: { name, items: [{ key: 'PLATFORM_SESSION_KEY', path: '.sesskey' }] } })
-  }
+  const sources: unknown[] = [{ configMap: { name: configMapName(spec.appId, spec.hash) } }]
+  if (wantsSessionKey(spec)) sources.push({ secret: { name: secretName(spec.appId), items: [{ key: 'PLATFORM_SESSION_KEY', path: 's0' }] } })
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -150,7 +167,7 @@ export function buildDeployment(spec: AppSpec, o: ObjectOptions, replicas: 0 | 1
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
       template: {
         metadata: {
-          labels: labels(spec.appId),
+          labels: { ...labels(spec.appId), [COMPONENT.key]: COMPONENT.value },
           annotations: { [CODE_HASH]: spec.hash, [SPEC_HASH]: specHash(spec, o), [VERSION]: String(spec.version) },
         },
         spec: {
@@ -167,8 +184,8 @@ export function buildDeployment(spec: AppSpec, o: ObjectOptions, replicas: 0 | 1
             imagePullPolicy: 'IfNotPresent',
             ports: [{ name: 'http', containerPort: PORT, protocol: 'TCP' }],
             env: runnerEnv(spec),
-            envFrom: [{ secretRef: { name } }],
-            readinessProbe: { tcpSocket: { port: PORT }, periodSeconds: 1, failureThreshold: 3 },
+            envFrom: [{ secretRef: { name: secretName(spec.appId) } }],
+            readinessProbe: { httpGet: { path: '/health', port: 'http' }, periodSeconds: 1, failureThreshold: 3 },
             resources: { requests: resources, limits: resources },
             securityContext: {
               runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true,
@@ -194,7 +211,7 @@ export function buildService(spec: AppSpec, o: ObjectOptions): Manifest {
     metadata: meta(objectName(spec.appId), o, spec.appId),
     spec: {
       type: 'ClusterIP',
-      selector: labels(spec.appId),
+      selector: { ...labels(spec.appId), [COMPONENT.key]: COMPONENT.value },
       ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }],
     },
   }
