@@ -53,7 +53,7 @@ export async function boot(config: Config, log: (msg: string) => void = console.
   const capabilities = await detectCapabilities(database.client)
   const runtime: Runtime = config.runtime === 'kubernetes'
     ? createKubernetesRuntime({
-      kc: loadKubeConfig(), ...config.kubernetes, image: config.kubernetes.runnerImage,
+      kc: loadKubeConfig(config.kubernetes.kubeconfig), ...config.kubernetes, image: config.kubernetes.runnerImage,
       startTimeoutMs: config.wakeTimeoutMs, mongoPorts: mongoPorts(mongoUrl), log,
     })
     : createLocalRuntime({

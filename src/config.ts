@@ -62,6 +62,8 @@ export interface Config {
 export interface KubernetesSettings {
   /** Namespace of the apps' objects (the platform's own, labelled for Pod Security "restricted"). */
   namespace: string
+  /** A kubeconfig file (KUBECONFIG); unset → in-cluster, else ~/.kube/config. */
+  kubeconfig?: string
   runnerImage: string
   /** Per-app CPU and memory (requests = limits), as Kubernetes quantities. */
   cpu: string
@@ -137,6 +139,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     kubernetes: {
       namespace: env.K8S_NAMESPACE || 'fastapi-platform',
+      kubeconfig: env.KUBECONFIG || undefined,
       runnerImage: env.K8S_RUNNER_IMAGE || 'fastapi-platform-runner:0.1.0',
       cpu: quantity(env, 'K8S_CPU', '250m'),
       memory: quantity(env, 'K8S_MEMORY', '128Mi'),

@@ -85,12 +85,11 @@ describe('per-app objects', () => {
     const data = cm.data as Record<string, string>
     for (const k of Object.keys(data)) expect(k).toMatch(/^[-._a-zA-Z0-9]+$/)
     const manifest = JSON.parse(data[MANIFEST_KEY]!).files as Record<string, string>
-    expect(manifest).toEqual({ f0: 'app.py', f1: 'pkg/util.py', f2: 'static/my_file.css', s0: '.sesskey' })
+    expect(manifest).toEqual({ f0: 'app.py', f1: 'pkg/util.py', f2: 'static/my_file.css' })
     expect(data.f1).toBe('X = 1\n')
-    // The session key reaches the code dir from the Secret, never through the ConfigMap.
+    // Secrets (the session key) stay in the Secret, never in the ConfigMap.
     expect(JSON.stringify(data)).not.toContain('k'.repeat(64))
-    const sources = podSpec(objects[2]!).volumes[0].projected.sources
-    expect(sources[1]).toEqual({ secret: { name: `${objectName('AbC123xyz789')}-env`, items: [{ key: 'PLATFORM_SESSION_KEY', path: 's0' }] } })
+    expect(podSpec(objects[2]!).volumes[0]).toEqual({ name: 'code', configMap: { name: cm.metadata.name, defaultMode: 0o444 } })
   })
 
   test.each([

@@ -7,6 +7,7 @@ import { createApi, type KubeApi } from './api'
 import { followPodLog } from './logs'
 import { buildAppObjects, buildNetworkPolicy, configMapName, CONTAINER, objectName, selector, specHash, type ObjectOptions } from './objects'
 import { podUrl, type PodState } from './pods'
+import { probeHealth } from './probe'
 import { watchPods, type PodWatch } from './watch'
 
 /** Settings of the kubernetes driver. */
@@ -19,10 +20,11 @@ export interface KubernetesRuntimeOptions extends ObjectOptions {
   log?: (msg: string) => void
 }
 
-/** Kubeconfig the way kubectl finds it: in-cluster when KUBERNETES_SERVICE_HOST is set, else KUBECONFIG / ~/.kube/config. */
-export function loadKubeConfig(env: Record<string, string | undefined> = process.env): KubeConfig {
+/** The kubeconfig file when one is given, else in-cluster (KUBERNETES_SERVICE_HOST set), else ~/.kube/config. */
+export function loadKubeConfig(file?: string, env: Record<string, string | undefined> = process.env): KubeConfig {
   const kc = new KubeConfig()
-  if (env.KUBERNETES_SERVICE_HOST) kc.loadFromCluster()
+  if (file) kc.loadFromFile(file)
+  else if (env.KUBERNETES_SERVICE_HOST) kc.loadFromCluster()
   else kc.loadFromDefault()
   if (!kc.getCurrentCluster()) throw new Error('RUNTIME=kubernetes: no cluster found (set KUBECONFIG or run inside the cluster)')
   return kc
@@ -108,7 +110,7 @@ export function createKubernetesRuntime(opts: KubernetesRuntimeOptions, api: Kub
   }
 
   /** Registers interest in a Ready pod of `hash` before anything is applied, so no watch event slips by. */
-  function waitFor(appId: string, hash: string): { ready: () => Promise<PodState>; cancel: () => void } {
+  function waitFor(appId: string, hash: string, deadline: number): { ready: () => Promise<PodState>; cancel: () => void } {
     let waiter!: Waiter
     const done = new Promise<PodState>((resolve, reject) => (waiter = { appId, specHash: hash, resolve, reject }))
     waiters.add(waiter)
@@ -116,7 +118,7 @@ export function createKubernetesRuntime(opts: KubernetesRuntimeOptions, api: Kub
     return {
       ready() {
         for (const p of pods.values()) if (p.appId === appId && p.specHash === hash && p.ready) return Promise.resolve(p)
-        const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new StartError('')), opts.startTimeoutMs)))
+        const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new StartError('')), deadline - Date.now())))
         return Promise.race([done, timeout])
       },
       cancel() {
@@ -151,13 +153,18 @@ export function createKubernetesRuntime(opts: KubernetesRuntimeOptions, api: Kub
       await ensurePolicy()
       asleep.delete(spec.appId)
       wanted.set(spec.appId, hash)
-      const wait = waitFor(spec.appId, hash)
+      const deadline = Date.now() + opts.startTimeoutMs
+      const wait = waitFor(spec.appId, hash, deadline)
       let pod: PodState
       try {
         await api.applyAll(objects).catch((err) => {
           throw new StartError(`the API server refused the app's objects: ${errorText(err)}`)
         })
         pod = await wait.ready()
+        const gone = () => !pods.get(pod.name)?.ready
+        await probeHealth(podUrl(pod.ip!), deadline, gone).catch((err) => {
+          throw new StartError(pods.get(pod.name)?.failure ?? (err as Error).message)
+        })
       } catch (err) {
         let e = err instanceof StartError ? err : new StartError(String((err as Error)?.message ?? err))
         if (!e.message) e = new StartError(await timeoutReason(spec.appId))

@@ -74,10 +74,9 @@ export function selector(appId?: string): string {
 /**
  * The code ConfigMap's data. Keys allow only `[-._a-zA-Z0-9]`, so a path such as `pkg/util.py`
  * cannot be one: files go under `f0`, `f1`, … (sorted by path) and `__manifest.json` maps each key
- * to its relative path; the runner lays them out (docs/kubernetes.md §3). With `sessionKey`, the
- * manifest also names `s0` → `.sesskey`, an item the pod projects from the Secret (never stored here).
+ * to its relative path; the runner lays them out (docs/kubernetes.md §3).
  */
-export function encodeFiles(files: Record<string, string>, sessionKey = false): Record<string, string> {
+export function encodeFiles(files: Record<string, string>): Record<string, string> {
   const data: Record<string, string> = {}
   const manifest: Record<string, string> = {}
   Object.keys(files).sort().forEach((path, i) => {
@@ -86,7 +85,6 @@ export function encodeFiles(files: Record<string, string>, sessionKey = false): 
     data[`f${i}`] = files[path]!
     manifest[`f${i}`] = path
   })
-  if (sessionKey) manifest.s0 = '.sesskey'
   data[MANIFEST_KEY] = JSON.stringify({ files: manifest })
   return data
 }
@@ -98,11 +96,6 @@ export function secretName(appId: string): string {
 export function configMapName(appId: string, hash: string): string {
   if (!/^[a-f0-9]{8,64}$/.test(hash)) throw new Error(`invalid code hash "${String(hash).slice(0, 80)}"`)
   return `${objectName(appId)}-code-${hash.slice(0, 12)}`
-}
-
-/** True when the pod gets `.sesskey` from the Secret (frameworks that sign sessions read it from the code dir). */
-function wantsSessionKey(spec: AppSpec): boolean {
-  return Boolean(spec.env.PLATFORM_SESSION_KEY) && !('.sesskey' in spec.files)
 }
 
 function labels(appId: string): Record<string, string> {
@@ -130,7 +123,7 @@ export function buildSecret(spec: AppSpec, o: ObjectOptions): Manifest {
 /** The ConfigMap holding the app's code files (immutable: a new code hash gets a new one). */
 export function buildConfigMap(spec: AppSpec, o: ObjectOptions): Manifest {
   const metadata = meta(configMapName(spec.appId, spec.hash), o, spec.appId, { [CODE_HASH]: spec.hash })
-  return { apiVersion: 'v1', kind: 'ConfigMap', metadata, immutable: true, data: encodeFiles(spec.files, wantsSessionKey(spec)) }
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata, immutable: true, data: encodeFiles(spec.files) }
 }
 
 /** A hash of everything that shapes the pod: a change rolls the Deployment, and start() waits for pods carrying it. */
@@ -154,8 +147,6 @@ export function runnerEnv(spec: AppSpec): { name: string; value: string }[] {
 export function buildDeployment(spec: AppSpec, o: ObjectOptions, replicas: 0 | 1): Manifest {
   const name = objectName(spec.appId)
   const resources = { cpu: checkQuantity('cpu', o.cpu), memory: checkQuantity('memory', o.memory) }
-  const sources: unknown[] = [{ configMap: { name: configMapName(spec.appId, spec.hash) } }]
-  if (wantsSessionKey(spec)) sources.push({ secret: { name: secretName(spec.appId), items: [{ key: 'PLATFORM_SESSION_KEY', path: 's0' }] } })
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -194,7 +185,7 @@ export function buildDeployment(spec: AppSpec, o: ObjectOptions, replicas: 0 | 1
             volumeMounts: [{ name: 'code', mountPath: CODE_DIR, readOnly: true }, { name: 'tmp', mountPath: '/tmp' }],
           }],
           volumes: [
-            { name: 'code', projected: { defaultMode: 0o440, sources } },
+            { name: 'code', configMap: { name: configMapName(spec.appId, spec.hash), defaultMode: 0o444 } },
             { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } },
           ],
         },
