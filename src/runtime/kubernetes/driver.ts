@@ -1,6 +1,7 @@
 // The kubernetes runtime: each app is a Deployment of the runner image (0 or 1 replicas) that the
 // platform applies server-side, watches until a pod of the wanted spec is Ready, and routes to by pod IP.
 import { KubeConfig } from '@kubernetes/client-node'
+import { KeyedMutex } from '../../lib/keyed-mutex'
 import type { AppSpec, Endpoint, Runtime, RuntimeEvent } from '../types'
 import { StartError } from '../types'
 import { createApi, type KubeApi } from './api'
@@ -39,11 +40,28 @@ interface Waiter {
   specHash: string
   resolve(p: PodState): void
   reject(e: StartError): void
+  /** The Ready pod found (its health probe may still be running). */
+  found?: PodState
+}
+
+/** What the driver talks to; tests replace parts with fakes. */
+export interface DriverDeps {
+  api: KubeApi
+  watch(handlers: { onPod(p: PodState): void; onGone(p: PodState): void; log(msg: string): void }): PodWatch
+  probe(baseUrl: string, deadline: number, cancelled: () => boolean): Promise<void>
+  follow(p: PodState, onLine: (line: string) => void, onError: (msg: string) => void): () => void
 }
 
 /** Creates the kubernetes runtime; its pod watch starts at once. */
-export function createKubernetesRuntime(opts: KubernetesRuntimeOptions, api: KubeApi = createApi(opts.kc, opts.namespace)): Runtime {
+export function createKubernetesRuntime(opts: KubernetesRuntimeOptions, given: Partial<DriverDeps> = {}): Runtime {
   const log = opts.log ?? console.error
+  const deps: DriverDeps = {
+    api: given.api ?? createApi(opts.kc, opts.namespace),
+    watch: given.watch ?? ((handlers) => watchPods(opts.kc, opts.namespace, selector(), handlers)),
+    probe: given.probe ?? probeHealth,
+    follow: given.follow ?? ((p, onLine, onError) => followPodLog(opts.kc, { namespace: opts.namespace, pod: p.name, container: CONTAINER }, onLine, onError)),
+  }
+  const api = deps.api
   const listeners = new Set<(e: RuntimeEvent) => void>()
   const emit = (e: RuntimeEvent) => listeners.forEach((l) => l(e))
   const pods = new Map<string, PodState>() // pod name → last seen state
@@ -53,6 +71,10 @@ export function createKubernetesRuntime(opts: KubernetesRuntimeOptions, api: Kub
   const wanted = new Map<string, string>() // appId → spec hash last applied
   const good = new Map<string, AppSpec>() // appId → last spec that became Ready
   const follows = new Map<string, () => void>() // pod name → stop following its log
+  const retired = new Set<string>() // pods being stopped: Ready until the watch says otherwise, yet never used
+  const usable = (p: PodState) => p.ready && !retired.has(p.name)
+  const serial = new KeyedMutex() // start, stop and remove of one app never interleave
+  const changed = new Set<() => void>() // called after every pod event
   let policy: Promise<void> | null = null
 
   const endpointOf = (p: PodState): Instance => ({
@@ -62,24 +84,30 @@ export function createKubernetesRuntime(opts: KubernetesRuntimeOptions, api: Kub
   function lost(inst: Instance, reason: string): void {
     if (current.get(inst.appId)?.instanceId !== inst.instanceId) return
     current.delete(inst.appId)
-    emit({ type: 'exit', appId: inst.appId, instanceId: inst.instanceId, version: inst.version, reason, expected: asleep.has(inst.appId) })
+    // A rollout scales the old pod down once the new one is Ready: requests move to the new pod.
+    const next = [...waiters].find((w) => w.appId === inst.appId && w.found && usable(pods.get(w.found.name) ?? w.found))?.found
+    if (next) current.set(inst.appId, endpointOf(next))
+    const expected = asleep.has(inst.appId) || next !== undefined
+    emit({ type: 'exit', appId: inst.appId, instanceId: inst.instanceId, version: inst.version, reason, expected })
   }
 
   function follow(p: PodState): void {
     if (follows.has(p.name) || !p.started || p.deleting) return
-    const where = { namespace: opts.namespace, pod: p.name, container: CONTAINER }
-    follows.set(p.name, followPodLog(opts.kc, where, (line) => {
+    follows.set(p.name, deps.follow(p, (line) => {
       emit({ type: 'log', appId: p.appId, instanceId: p.name, stream: 'stdout', line, at: new Date() })
     }, (msg) => log(`[kubernetes] ${msg}`)))
   }
 
   function onPod(p: PodState): void {
     pods.set(p.name, p)
+    changed.forEach((fn) => fn())
     follow(p)
     for (const w of waiters) {
       if (w.appId !== p.appId || w.specHash !== p.specHash) continue
-      if (p.ready) w.resolve(p)
-      else if (p.failure) w.reject(new StartError(p.failure))
+      if (usable(p)) {
+        w.found ??= p
+        w.resolve(p)
+      } else if (p.failure) w.reject(new StartError(p.failure))
     }
     const inst = current.get(p.appId)
     if (inst?.instanceId === p.name && !p.ready) {
@@ -87,19 +115,21 @@ export function createKubernetesRuntime(opts: KubernetesRuntimeOptions, api: Kub
     }
     // A Ready pod of the applied spec with nothing routed to it (the Deployment replaced a pod, or the
     // platform restarted): route to it.
-    const adopt = p.ready && !current.has(p.appId) && !asleep.has(p.appId) && (wanted.get(p.appId) ?? p.specHash) === p.specHash
+    const adopt = usable(p) && !current.has(p.appId) && !asleep.has(p.appId) && (wanted.get(p.appId) ?? p.specHash) === p.specHash
     if (adopt && ![...waiters].some((w) => w.appId === p.appId)) current.set(p.appId, endpointOf(p))
   }
 
   function onGone(p: PodState): void {
     pods.delete(p.name)
+    retired.delete(p.name)
+    changed.forEach((fn) => fn())
     follows.get(p.name)?.()
     follows.delete(p.name)
     const inst = current.get(p.appId)
     if (inst?.instanceId === p.name) lost(inst, p.failure ?? 'pod was deleted')
   }
 
-  const watch: PodWatch = watchPods(opts.kc, opts.namespace, selector(), { onPod, onGone, log })
+  const watch: PodWatch = deps.watch({ onPod, onGone, log })
 
   function ensurePolicy(): Promise<void> {
     policy ??= api.apply(buildNetworkPolicy(opts.namespace, opts.mongoPorts)).catch((err) => {
@@ -117,7 +147,9 @@ export function createKubernetesRuntime(opts: KubernetesRuntimeOptions, api: Kub
     let timer: Timer | undefined
     return {
       ready() {
-        for (const p of pods.values()) if (p.appId === appId && p.specHash === hash && p.ready) return Promise.resolve(p)
+        for (const p of pods.values()) {
+          if (p.appId === appId && p.specHash === hash && usable(p)) return Promise.resolve((waiter.found = p))
+        }
         const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new StartError('')), deadline - Date.now())))
         return Promise.race([done, timeout])
       },
@@ -128,6 +160,37 @@ export function createKubernetesRuntime(opts: KubernetesRuntimeOptions, api: Kub
     }
   }
 
+  /** Resolves once no pod of the app is Ready any more (as the watch reports it), or after `ms`. */
+  function drained(appId: string, ms: number): Promise<void> {
+    const idle = () => ![...pods.values()].some((p) => p.appId === appId && p.ready)
+    if (idle()) return Promise.resolve()
+    return new Promise<void>((resolve) => {
+      const check = () => idle() && finish()
+      const timer = setTimeout(() => finish(), ms)
+      const finish = () => {
+        clearTimeout(timer)
+        changed.delete(check)
+        resolve()
+      }
+      changed.add(check)
+    })
+  }
+
+  /** Takes an app's pods out of routing and waits until the API says they are going. */
+  async function retire(appId: string, reason: string, action: () => Promise<void>): Promise<void> {
+    asleep.add(appId)
+    const mine = [...pods.values()].filter((p) => p.appId === appId).map((p) => p.name)
+    mine.forEach((name) => retired.add(name))
+    const inst = current.get(appId)
+    if (inst) lost(inst, reason)
+    try {
+      await action()
+      await drained(appId, 10_000)
+    } finally {
+      mine.forEach((name) => retired.delete(name))
+    }
+  }
+
   async function timeoutReason(appId: string): Promise<string> {
     const secs = Math.round(opts.startTimeoutMs / 1000)
     const why = await api.deploymentProblem(objectName(appId)).catch(() => null)
@@ -135,69 +198,70 @@ export function createKubernetesRuntime(opts: KubernetesRuntimeOptions, api: Kub
   }
 
   /** After a failed start: the last good spec serves on, or the app is scaled back to 0 (no crash loop left running). */
-  function afterFailure(spec: AppSpec): void {
+  async function afterFailure(spec: AppSpec): Promise<void> {
     const prev = good.get(spec.appId)
     const serving = current.get(spec.appId)
     const undo = prev && serving
       ? api.applyAll(buildAppObjects(prev, opts, 1)).then(() => void wanted.set(spec.appId, specHash(prev, opts)))
       : api.scale(objectName(spec.appId), 0)
-    void undo.catch((err) => log(`[kubernetes] cannot undo the failed start of ${spec.appId}: ${errorText(err)}`))
+    await undo.catch((err) => log(`[kubernetes] cannot undo the failed start of ${spec.appId}: ${errorText(err)}`))
+  }
+
+  /** Applies the app's objects with one replica and resolves once a pod of this exact spec is Ready and answers. */
+  async function startNow(spec: AppSpec): Promise<Endpoint> {
+    const objects = buildAppObjects(spec, opts, 1)
+    const hash = specHash(spec, opts)
+    await watch.synced
+    await ensurePolicy()
+    asleep.delete(spec.appId)
+    wanted.set(spec.appId, hash)
+    const deadline = Date.now() + opts.startTimeoutMs
+    const wait = waitFor(spec.appId, hash, deadline)
+    let pod: PodState
+    try {
+      await api.applyAll(objects).catch((err) => {
+        throw new StartError(`the API server refused the app's objects: ${errorText(err)}`)
+      })
+      pod = await wait.ready()
+      const gone = () => !usable(pods.get(pod.name) ?? pod) || !pods.has(pod.name)
+      await deps.probe(podUrl(pod.ip!), deadline, gone).catch((err) => {
+        throw new StartError(pods.get(pod.name)?.failure ?? (err as Error).message)
+      })
+    } catch (err) {
+      let e = err instanceof StartError ? err : new StartError(String((err as Error)?.message ?? err))
+      if (!e.message) e = new StartError(await timeoutReason(spec.appId))
+      await afterFailure(spec)
+      throw e
+    } finally {
+      wait.cancel()
+    }
+    const inst = endpointOf(pod)
+    current.set(spec.appId, inst)
+    good.set(spec.appId, spec)
+    void api.pruneCode(selector(spec.appId), configMapName(spec.appId, spec.hash))
+      .catch((err) => log(`[kubernetes] cannot delete old code of ${spec.appId}: ${errorText(err)}`))
+    return inst
   }
 
   return {
     name: 'kubernetes',
-    async start(spec: AppSpec): Promise<Endpoint> {
-      const objects = buildAppObjects(spec, opts, 1)
-      const hash = specHash(spec, opts)
-      await watch.synced
-      await ensurePolicy()
-      asleep.delete(spec.appId)
-      wanted.set(spec.appId, hash)
-      const deadline = Date.now() + opts.startTimeoutMs
-      const wait = waitFor(spec.appId, hash, deadline)
-      let pod: PodState
-      try {
-        await api.applyAll(objects).catch((err) => {
-          throw new StartError(`the API server refused the app's objects: ${errorText(err)}`)
-        })
-        pod = await wait.ready()
-        const gone = () => !pods.get(pod.name)?.ready
-        await probeHealth(podUrl(pod.ip!), deadline, gone).catch((err) => {
-          throw new StartError(pods.get(pod.name)?.failure ?? (err as Error).message)
-        })
-      } catch (err) {
-        let e = err instanceof StartError ? err : new StartError(String((err as Error)?.message ?? err))
-        if (!e.message) e = new StartError(await timeoutReason(spec.appId))
-        afterFailure(spec)
-        throw e
-      } finally {
-        wait.cancel()
-      }
-      const inst = endpointOf(pod)
-      current.set(spec.appId, inst)
-      good.set(spec.appId, spec)
-      void api.pruneCode(selector(spec.appId), configMapName(spec.appId, spec.hash))
-        .catch((err) => log(`[kubernetes] cannot delete old code of ${spec.appId}: ${errorText(err)}`))
-      return inst
+    start(spec: AppSpec): Promise<Endpoint> {
+      return serial.run(spec.appId, () => startNow(spec))
     },
     endpoint: (appId) => current.get(appId),
     running: () => [...current.keys()],
     discard(appId, instanceId) {
       if (current.get(appId)?.instanceId === instanceId) current.delete(appId)
     },
-    async stop(appId) {
-      asleep.add(appId)
-      const inst = current.get(appId)
-      if (inst) lost(inst, 'stopped')
-      await api.scale(objectName(appId), 0)
+    stop(appId) {
+      return serial.run(appId, () => retire(appId, 'stopped', () => api.scale(objectName(appId), 0)))
     },
-    async remove(appId) {
-      asleep.add(appId)
-      const inst = current.get(appId)
-      if (inst) lost(inst, 'removed')
-      wanted.delete(appId)
-      good.delete(appId)
-      await api.deleteAll(selector(appId))
+    remove(appId) {
+      return serial.run(appId, () => retire(appId, 'removed', async () => {
+        wanted.delete(appId)
+        good.delete(appId)
+        await api.deleteAll(selector(appId))
+      }))
     },
     onEvent(fn) {
       listeners.add(fn)
