@@ -119,8 +119,10 @@ describe('kubernetes driver (fake cluster)', () => {
     const rolling = rt.start(spec('b'.repeat(64), 2))
     await Bun.sleep(40)
     expect(c.pods.has('pod-1')).toBe(false)
-    expect(rt.endpoint('app1')?.instanceId).toBe('pod-2') // requests moved to the Ready pod at once
+    // A wake asked for meanwhile (with the spec it knew) gets the new version, not a rollback.
+    const wake = rt.start(spec('a'.repeat(64)))
     const ep2 = await rolling
+    expect(await wake).toBe(ep2)
     expect(ep2).toMatchObject({ instanceId: 'pod-2', version: 2 })
     await Bun.sleep(30)
     expect(rt.endpoint('app1')?.instanceId).toBe('pod-2')

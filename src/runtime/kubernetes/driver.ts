@@ -40,8 +40,6 @@ interface Waiter {
   specHash: string
   resolve(p: PodState): void
   reject(e: StartError): void
-  /** The Ready pod found (its health probe may still be running). */
-  found?: PodState
 }
 
 /** What the driver talks to; tests replace parts with fakes. */
@@ -74,6 +72,7 @@ export function createKubernetesRuntime(opts: KubernetesRuntimeOptions, given: P
   const retired = new Set<string>() // pods being stopped: Ready until the watch says otherwise, yet never used
   const usable = (p: PodState) => p.ready && !retired.has(p.name)
   const serial = new KeyedMutex() // start, stop and remove of one app never interleave
+  const starts = new Map<string, number>() // appId → successful starts so far
   const changed = new Set<() => void>() // called after every pod event
   let policy: Promise<void> | null = null
 
@@ -84,10 +83,9 @@ export function createKubernetesRuntime(opts: KubernetesRuntimeOptions, given: P
   function lost(inst: Instance, reason: string): void {
     if (current.get(inst.appId)?.instanceId !== inst.instanceId) return
     current.delete(inst.appId)
-    // A rollout scales the old pod down once the new one is Ready: requests move to the new pod.
-    const next = [...waiters].find((w) => w.appId === inst.appId && w.found && usable(pods.get(w.found.name) ?? w.found))?.found
-    if (next) current.set(inst.appId, endpointOf(next))
-    const expected = asleep.has(inst.appId) || next !== undefined
+    // A rollout scales the old pod down once the new one is Ready: not a crash. Requests arriving
+    // before the new pod is confirmed wait for the start in flight (see start()).
+    const expected = asleep.has(inst.appId) || [...waiters].some((w) => w.appId === inst.appId)
     emit({ type: 'exit', appId: inst.appId, instanceId: inst.instanceId, version: inst.version, reason, expected })
   }
 
@@ -104,10 +102,8 @@ export function createKubernetesRuntime(opts: KubernetesRuntimeOptions, given: P
     follow(p)
     for (const w of waiters) {
       if (w.appId !== p.appId || w.specHash !== p.specHash) continue
-      if (usable(p)) {
-        w.found ??= p
-        w.resolve(p)
-      } else if (p.failure) w.reject(new StartError(p.failure))
+      if (usable(p)) w.resolve(p)
+      else if (p.failure) w.reject(new StartError(p.failure))
     }
     const inst = current.get(p.appId)
     if (inst?.instanceId === p.name && !p.ready) {
@@ -148,7 +144,7 @@ export function createKubernetesRuntime(opts: KubernetesRuntimeOptions, given: P
     return {
       ready() {
         for (const p of pods.values()) {
-          if (p.appId === appId && p.specHash === hash && usable(p)) return Promise.resolve((waiter.found = p))
+          if (p.appId === appId && p.specHash === hash && usable(p)) return Promise.resolve(p)
         }
         const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new StartError('')), deadline - Date.now())))
         return Promise.race([done, timeout])
@@ -238,6 +234,7 @@ export function createKubernetesRuntime(opts: KubernetesRuntimeOptions, given: P
     const inst = endpointOf(pod)
     current.set(spec.appId, inst)
     good.set(spec.appId, spec)
+    starts.set(spec.appId, (starts.get(spec.appId) ?? 0) + 1)
     void api.pruneCode(selector(spec.appId), configMapName(spec.appId, spec.hash))
       .catch((err) => log(`[kubernetes] cannot delete old code of ${spec.appId}: ${errorText(err)}`))
     return inst
@@ -246,7 +243,13 @@ export function createKubernetesRuntime(opts: KubernetesRuntimeOptions, given: P
   return {
     name: 'kubernetes',
     start(spec: AppSpec): Promise<Endpoint> {
-      return serial.run(spec.appId, () => startNow(spec))
+      // A start that waited behind another one of the same app (a wake during a deploy) takes what that
+      // one started instead of re-applying the spec it was called with, which is now stale.
+      const seen = starts.get(spec.appId) ?? 0
+      return serial.run(spec.appId, () => {
+        const ep = current.get(spec.appId)
+        return ep && (starts.get(spec.appId) ?? 0) !== seen ? Promise.resolve(ep) : startNow(spec)
+      })
     },
     endpoint: (appId) => current.get(appId),
     running: () => [...current.keys()],
