@@ -14,8 +14,11 @@ export interface Kubelet {
   stop(): Promise<void>
 }
 
+/** A container state a real kubelet would report instead of running the pod (e.g. an image it cannot pull). */
+export type FailWith = (pod: V1Pod) => { reason: string; message: string } | null
+
 /** Starts the stand-in kubelet for `namespace` (admin credentials: it reads Secrets like a kubelet). */
-export async function startKubelet(kube: Kube, namespace: string): Promise<Kubelet> {
+export async function startKubelet(kube: Kube, namespace: string, failWith: FailWith = () => null): Promise<Kubelet> {
   const kc = new KubeConfig()
   kc.loadFromFile(kube.kubeconfig)
   const core = kc.makeApiClient(CoreV1Api)
@@ -43,6 +46,11 @@ export async function startKubelet(kube: Kube, namespace: string): Promise<Kubel
     if (pod.metadata?.deletionTimestamp) return stopPod(name)
     const ip = pod.status?.podIP
     if (!ip || starting.has(name)) return
+    const failure = failWith(pod)
+    if (failure) {
+      starting.set(name, reportWaiting(kube, namespace, name, failure).then(() => null, (err) => (errors.push(String(err)), null)))
+      return
+    }
     starting.set(name, (async () => {
       await stopping.get(ip) // the previous holder of this IP must have let go of the port
       try {
@@ -70,4 +78,14 @@ export async function startKubelet(kube: Kube, namespace: string): Promise<Kubel
       await Promise.all([...all.filter((p): p is PodProcess => p !== null).map((p) => p.stop()), ...stopping.values()])
     },
   }
+}
+
+/** Reports the pod's container as waiting (not Ready) through the status subresource, as a kubelet does. */
+async function reportWaiting(kube: Kube, namespace: string, pod: string, waiting: { reason: string; message: string }): Promise<void> {
+  const status = {
+    phase: 'Pending',
+    conditions: [{ type: 'Ready', status: 'False', reason: 'ContainersNotReady' }],
+    containerStatuses: [{ name: 'app', ready: false, restartCount: 0, image: '', imageID: '', state: { waiting } }],
+  }
+  await kube.kubectlOk(['-n', namespace, 'patch', 'pod', pod, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status })])
 }

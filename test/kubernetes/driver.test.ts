@@ -5,7 +5,9 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { AppsV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node'
 import { startIdleScaler } from '../../src/loops/idle-scaler'
-import { eventually, installRuntimeAccess, requireKube, serviceAccountKubeconfig, startKube, type Kube } from '../helpers/kube'
+import { existsSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { eventually, installRuntimeAccess, kubectlPath, requireKube, serviceAccountKubeconfig, startKube, type Kube } from '../helpers/kube'
 import { startKubelet, type Kubelet } from '../helpers/kubelet'
 import { HELLO, startPlatform, stopAll, type TestPlatform } from '../helpers/platform'
 
@@ -23,6 +25,7 @@ describe.skipIf(!enabled)('kubernetes runtime on a real API server', () => {
   let apps: AppsV1Api
   let core: CoreV1Api
   let appId = ''
+  const unpullable = new Set<string>()
 
   const sel = () => `fp/app=${appId}`
   const deployment = async () => (await apps.listNamespacedDeployment({ namespace: NS, labelSelector: sel() })).items[0]
@@ -39,7 +42,11 @@ describe.skipIf(!enabled)('kubernetes runtime on a real API server', () => {
     kube = await startKube()
     await installRuntimeAccess(kube)
     saConfig = await serviceAccountKubeconfig(kube)
-    kubelet = await startKubelet(kube, NS)
+    // Pods of the apps in `unpullable` cannot pull their image, as a kubelet would report it.
+    kubelet = await startKubelet(kube, NS, (pod) =>
+      unpullable.has(pod.metadata?.labels?.['fp/app'] ?? '')
+        ? { reason: 'ImagePullBackOff', message: 'Back-off pulling image "fastapi-platform-runner:0.1.0"' }
+        : null)
     const kc = new KubeConfig()
     kc.loadFromFile(kube.kubeconfig)
     apps = kc.makeApiClient(AppsV1Api)
@@ -62,7 +69,7 @@ describe.skipIf(!enabled)('kubernetes runtime on a real API server', () => {
     expect(p.services.deps.runtime.name).toBe('kubernetes')
 
     // kubectl and the API agree on the app's objects.
-    const listed = JSON.parse(await kube.kubectlOk(['-n', NS, 'get', 'deploy,svc,cm,secret,networkpolicy', '-l', sel(), '-o', 'json']))
+    const listed = JSON.parse(await kube.kubectlOk(['-n', NS, 'get', 'deploy,svc,cm,secret,networkpolicy', '-l', sel(), '-o', 'json', '--show-managed-fields']))
     const viaKubectl = listed.items.map((o: any) => `${o.kind}/${o.metadata.name}`).sort()
     expect(listed.items.map((o: any) => o.kind).sort()).toEqual(['ConfigMap', 'Deployment', 'Secret', 'Service'])
     const viaApi = [
@@ -72,6 +79,14 @@ describe.skipIf(!enabled)('kubernetes runtime on a real API server', () => {
       ...(await core.listNamespacedService({ namespace: NS, labelSelector: sel() })).items.map((o) => `Service/${o.metadata!.name}`),
     ].sort()
     expect(viaKubectl).toEqual(viaApi)
+    // Debian's kubectl (kubernetes-client) reads the same objects.
+    const debian = join(dirname(kubectlPath()), 'kubectl-debian')
+    if (existsSync(debian)) {
+      const proc = Bun.spawnSync([debian, '--kubeconfig', kube.kubeconfig, '-n', NS, 'get', 'deploy,svc,cm,secret', '-l', sel(), '-o', 'name'])
+      expect(proc.exitCode).toBe(0)
+      const names = proc.stdout.toString().trim().split('\n').map((n) => n.replace(/^[a-z]+(\.apps)?\//, '')).sort()
+      expect(names).toEqual(viaApi.map((n) => n.split('/')[1]!).sort())
+    }
     for (const o of listed.items) expect(o.metadata.labels['app.kubernetes.io/managed-by']).toBe('fastapi-platform')
 
     // The namespace enforces "restricted", and the ReplicaSet's pod was admitted under it.
@@ -86,8 +101,11 @@ describe.skipIf(!enabled)('kubernetes runtime on a real API server', () => {
     expect(bad.stderr).toContain('violates PodSecurity "restricted')
 
     // The NetworkPolicy for app pods is in place (applied by the driver, the same one k8s/runtime ships).
-    const np = JSON.parse(await kube.kubectlOk(['-n', NS, 'get', 'networkpolicy', 'fastapi-platform-apps', '-o', 'json']))
+    const np = JSON.parse(await kube.kubectlOk(['-n', NS, 'get', 'networkpolicy', 'fastapi-platform-apps', '-o', 'json', '--show-managed-fields']))
     expect(np.spec.policyTypes).toEqual(['Ingress', 'Egress'])
+    expect(np.metadata.managedFields.map((f: any) => f.manager)).toContain('fastapi-platform') // server-side applied by the driver
+    const dep = listed.items.find((o: any) => o.kind === 'Deployment')
+    expect(dep.metadata.managedFields.find((f: any) => f.manager === 'fastapi-platform').operation).toBe('Apply')
 
     // The platform routes to the pod IP and the app's own code answers.
     const ep = p.services.deps.runtime.endpoint(appId)!
@@ -167,6 +185,21 @@ describe.skipIf(!enabled)('kubernetes runtime on a real API server', () => {
     })
     expect(kubelet.errors).toEqual([])
   }, 90_000)
+
+  test('a pod whose image cannot be pulled fails the deploy with that reason, and the app is scaled back to 0', async () => {
+    const c = await p.json('POST', '/api/apps', { token, body: { name: 'unpullable', files: HELLO, deploy: false } })
+    expect(c.status).toBe(201)
+    unpullable.add(c.body.id)
+    const d = await p.json('POST', `/api/apps/${c.body.id}/deploy`, { token, body: {} })
+    expect(d.status).toBe(422)
+    expect(d.body.message).toMatch(/runner image cannot be pulled \(ImagePullBackOff\): Back-off pulling image/)
+    const detail = (await p.json('GET', `/api/apps/${c.body.id}`, { token })).body
+    expect(detail.status).toBe('error')
+    expect(detail.error).toContain('ImagePullBackOff')
+    const dep = (await apps.listNamespacedDeployment({ namespace: NS, labelSelector: `fp/app=${c.body.id}` })).items[0]
+    expect(dep!.spec!.replicas).toBe(0)
+    expect(p.services.deps.runtime.running()).not.toContain(c.body.id)
+  }, 60_000)
 
   test('deleting the app leaves no labelled object behind', async () => {
     const d = await p.json('DELETE', `/api/apps/${appId}`, { token })
