@@ -165,3 +165,40 @@ describe('kubernetes driver (fake cluster)', () => {
     expect(rt.endpoint('app1')).toBeUndefined()
   })
 })
+
+test('a pod log is followed over the API (client-node under Bun) and split into lines', async () => {
+  // A stand-in API server that streams a pod log in pieces, like kube-apiserver does with follow=true.
+  let asked = ''
+  const server = Bun.serve({
+    port: 0,
+    hostname: '127.0.0.1',
+    fetch(req) {
+      asked = new URL(req.url).pathname + new URL(req.url).search
+      return new Response(new ReadableStream({
+        async start(ctrl) {
+          ctrl.enqueue(new TextEncoder().encode('INFO: started\nGET / 2'))
+          await Bun.sleep(20)
+          ctrl.enqueue(new TextEncoder().encode('00\n'))
+          ctrl.close()
+        },
+      }))
+    },
+  })
+  const kc = new KubeConfig()
+  kc.loadFromOptions({
+    clusters: [{ name: 'c', server: `http://127.0.0.1:${server.port}`, skipTLSVerify: true }],
+    users: [{ name: 'u', token: 't' }],
+    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
+    currentContext: 'x',
+  })
+  const lines: string[] = []
+  const errors: string[] = []
+  const { followPodLog } = await import('../../src/runtime/kubernetes/logs')
+  const stop = followPodLog(kc, { namespace: 'ns', pod: 'fp-x-1', container: 'app' }, (l) => lines.push(l), (e) => errors.push(e))
+  for (let i = 0; i < 100 && lines.length < 2; i++) await Bun.sleep(10)
+  stop()
+  server.stop(true)
+  expect(errors).toEqual([])
+  expect(asked).toStartWith('/api/v1/namespaces/ns/pods/fp-x-1/log?container=app&follow=true')
+  expect(lines).toEqual(['INFO: started', 'GET / 200'])
+})

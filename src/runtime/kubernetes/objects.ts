@@ -8,16 +8,21 @@ import type { AppSpec } from '../types'
 export const MANAGED_BY = { key: 'app.kubernetes.io/managed-by', value: 'fastapi-platform' } as const
 /** Label naming the app an object belongs to. */
 export const APP_LABEL = 'fp/app'
-/** Pod template annotations: the code hash (a new one rolls the Deployment) and the whole pod spec's hash. */
+/** Pod template annotation with the code hash: a new one rolls the Deployment. */
 export const CODE_HASH = 'fp/code-hash'
+/** Pod template annotation with the hash of everything that shapes the pod: start() waits for pods carrying it. */
 export const SPEC_HASH = 'fp/spec-hash'
+/** Pod template annotation with the app version the pod runs (reported in endpoints). */
 export const VERSION = 'fp/version'
 /** Label of app pods (the NetworkPolicy and people tell them from the platform's own pods by it). */
 export const COMPONENT = { key: 'app.kubernetes.io/component', value: 'app' } as const
-/** The runner's container name, port, code mount and file manifest (docs/kubernetes.md §3). */
+/** The runner's container name (docs/kubernetes.md §2). */
 export const CONTAINER = 'app'
+/** The runner's HTTP port, named `http` (docs/kubernetes.md §2). */
 export const PORT = 8000
+/** Where the code ConfigMap is mounted (FP_CODE_DIR, docs/kubernetes.md §3). */
 export const CODE_DIR = '/app/code'
+/** The ConfigMap key mapping file keys to paths (docs/kubernetes.md §3). */
 export const MANIFEST_KEY = '__manifest.json'
 /** Name of the per-namespace NetworkPolicy. */
 export const POLICY_NAME = 'fastapi-platform-apps'
@@ -89,10 +94,12 @@ export function encodeFiles(files: Record<string, string>): Record<string, strin
   return data
 }
 
-/** The Secret's name (env), the ConfigMap's (code, one per code hash so a rollout never changes files under old pods). */
+/** The name of the app's env Secret. */
 export function secretName(appId: string): string {
   return `${objectName(appId)}-env`
 }
+
+/** The name of a code ConfigMap: one per code hash, so a rollout never changes the files under old pods. */
 export function configMapName(appId: string, hash: string): string {
   if (!/^[a-f0-9]{8,64}$/.test(hash)) throw new Error(`invalid code hash "${String(hash).slice(0, 80)}"`)
   return `${objectName(appId)}-code-${hash.slice(0, 12)}`
