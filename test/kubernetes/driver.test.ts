@@ -1,31 +1,31 @@
 // The kubernetes runtime against a real API server (kube-apiserver with RBAC and PodSecurity,
 // controller-manager, scheduler; kwok as the node), driven through the platform's own API.
-// The platform authenticates as its ServiceAccount (the Role of k8s/runtime), and a stand-in kubelet
-// runs the runner entry on each pod's loopback IP, so requests are answered by the app's real code.
+// The platform authenticates as its ServiceAccount (the Role of k8s/runtime). With the ready gate,
+// app pods turn Ready only once servePods (the kubelet's part) runs the runner entry on the pod's
+// loopback IP and it answers /health: requests are answered by the app's real code, and its output is
+// the pod's log, which the driver follows through the API server.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { AppsV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node'
 import { startIdleScaler } from '../../src/loops/idle-scaler'
 import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import { eventually, installRuntimeAccess, kubectlPath, requireKube, serviceAccountKubeconfig, startKube, type Kube } from '../helpers/kube'
-import { startKubelet, type Kubelet } from '../helpers/kubelet'
+import { eventually, installRuntimeAccess, kubectlPath, requireKube, servePods, serviceAccountKubeconfig, startKube, type Kube } from '../helpers/kube'
 import { HELLO, startPlatform, stopAll, type TestPlatform } from '../helpers/platform'
 
 const NS = 'fastapi-platform'
 const enabled = requireKube()
 
-const hello = (message: string) => ({ 'app.py': HELLO['app.py'].replace('Hello, world!', message) })
+const hello = (message: string) => ({ 'app.py': `print('starting ${message}', flush=True)\n` + HELLO['app.py'].replace('Hello, world!', message) })
 
 describe.skipIf(!enabled)('kubernetes runtime on a real API server', () => {
   let kube: Kube
-  let kubelet: Kubelet
+  let kubelet: ReturnType<typeof servePods>
   let p: TestPlatform
   let token: string
   let saConfig: string
   let apps: AppsV1Api
   let core: CoreV1Api
   let appId = ''
-  const unpullable = new Set<string>()
 
   const sel = () => `fp/app=${appId}`
   const deployment = async () => (await apps.listNamespacedDeployment({ namespace: NS, labelSelector: sel() })).items[0]
@@ -39,14 +39,9 @@ describe.skipIf(!enabled)('kubernetes runtime on a real API server', () => {
   }
 
   beforeAll(async () => {
-    kube = await startKube()
+    kube = await startKube({ readyGate: true })
     await installRuntimeAccess(kube)
     saConfig = await serviceAccountKubeconfig(kube)
-    // Pods of the apps in `unpullable` cannot pull their image, as a kubelet would report it.
-    kubelet = await startKubelet(kube, NS, (pod) =>
-      unpullable.has(pod.metadata?.labels?.['fp/app'] ?? '')
-        ? { reason: 'ImagePullBackOff', message: 'Back-off pulling image "fastapi-platform-runner:0.1.0"' }
-        : null)
     const kc = new KubeConfig()
     kc.loadFromFile(kube.kubeconfig)
     apps = kc.makeApiClient(AppsV1Api)
@@ -62,10 +57,12 @@ describe.skipIf(!enabled)('kubernetes runtime on a real API server', () => {
   }, 60_000)
 
   test('deploying through the API creates the labelled Secret, ConfigMap, Deployment and Service, admitted under enforce=restricted', async () => {
-    const c = await p.json('POST', '/api/apps', { token, body: { name: 'kube hello', files: HELLO } })
+    const c = await p.json('POST', '/api/apps', { token, body: { name: 'kube hello', files: hello('Hello, world!'), deploy: false } })
     expect(c.status).toBe(201)
-    expect(c.body.deploy).toMatchObject({ ok: true, version: 1 })
     appId = c.body.id
+    kubelet = servePods(kube, NS, `app.kubernetes.io/managed-by=fastapi-platform,fp/app=${appId}`)
+    const d = await p.json('POST', `/api/apps/${appId}/deploy`, { token, body: {} })
+    expect(d.body).toMatchObject({ ok: true, version: 1 })
     expect(p.services.deps.runtime.name).toBe('kubernetes')
 
     // kubectl and the API agree on the app's objects.
@@ -114,7 +111,12 @@ describe.skipIf(!enabled)('kubernetes runtime on a real API server', () => {
     const r = await get('/app/kube-hello/')
     expect(r).toMatchObject({ status: 200, body: JSON.stringify({ message: 'Hello, world!' }) })
     expect((await p.json('GET', `/api/apps/${appId}`, { token })).body.status).toBe('running')
-    expect(kubelet.errors).toEqual([])
+    expect([...kubelet.errors.values()]).toEqual([])
+    // The app's output reaches the platform's log store from the pod's log stream.
+    await eventually('the pod log in the platform', async () => {
+      const logs = (await p.json('GET', `/api/apps/${appId}/logs`, { token })).body.logs as { line: string; instanceId: string }[]
+      return logs.find((l) => l.line === 'starting Hello, world!' && l.instanceId === pod!.metadata!.name) ? true : undefined
+    })
   }, 90_000)
 
   test('the platform holds exactly its Role: a verb outside it is denied', async () => {
@@ -183,14 +185,25 @@ describe.skipIf(!enabled)('kubernetes runtime on a real API server', () => {
       const cms = (await core.listNamespacedConfigMap({ namespace: NS, labelSelector: sel() })).items
       return cms.length === 1 && cms[0]!.metadata!.annotations!['fp/code-hash'] === after ? true : undefined
     })
-    expect(kubelet.errors).toEqual([])
+    expect([...kubelet.errors.values()]).toEqual([])
   }, 90_000)
 
   test('a pod whose image cannot be pulled fails the deploy with that reason, and the app is scaled back to 0', async () => {
     const c = await p.json('POST', '/api/apps', { token, body: { name: 'unpullable', files: HELLO, deploy: false } })
     expect(c.status).toBe(201)
-    unpullable.add(c.body.id)
-    const d = await p.json('POST', `/api/apps/${c.body.id}/deploy`, { token, body: {} })
+    // Nothing serves this app's pods: as a kubelet would, the test reports that the image cannot be pulled.
+    const deploying = p.json('POST', `/api/apps/${c.body.id}/deploy`, { token, body: {} })
+    const podName = await eventually('the pod to be scheduled', async () => {
+      const [pod] = (await core.listNamespacedPod({ namespace: NS, labelSelector: `fp/app=${c.body.id}` })).items
+      return pod?.status?.podIP ? pod.metadata!.name! : undefined
+    })
+    const waiting = { reason: 'ImagePullBackOff', message: 'Back-off pulling image "fastapi-platform-runner:0.1.0"' }
+    const status = {
+      phase: 'Pending', conditions: [{ type: 'Ready', status: 'False', reason: 'ContainersNotReady' }],
+      containerStatuses: [{ name: 'app', ready: false, restartCount: 0, image: '', imageID: '', state: { waiting } }],
+    }
+    await kube.kubectlOk(['-n', NS, 'patch', 'pod', podName, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status })])
+    const d = await deploying
     expect(d.status).toBe(422)
     expect(d.body.message).toMatch(/runner image cannot be pulled \(ImagePullBackOff\): Back-off pulling image/)
     const detail = (await p.json('GET', `/api/apps/${c.body.id}`, { token })).body

@@ -69,6 +69,7 @@ export function createKubernetesRuntime(opts: KubernetesRuntimeOptions, given: P
   const wanted = new Map<string, string>() // appId → spec hash last applied
   const good = new Map<string, AppSpec>() // appId → last spec that became Ready
   const follows = new Map<string, () => void>() // pod name → stop following its log
+  const logTries = new Map<string, number>() // pod name → log requests made
   const retired = new Set<string>() // pods being stopped: Ready until the watch says otherwise, yet never used
   const usable = (p: PodState) => p.ready && !retired.has(p.name)
   const serial = new KeyedMutex() // start, stop and remove of one app never interleave
@@ -89,11 +90,17 @@ export function createKubernetesRuntime(opts: KubernetesRuntimeOptions, given: P
     emit({ type: 'exit', appId: inst.appId, instanceId: inst.instanceId, version: inst.version, reason, expected })
   }
 
+  /** Follows a started pod's log; a refused request (the log may not exist yet) is retried once the pod is Ready. */
   function follow(p: PodState): void {
-    if (follows.has(p.name) || !p.started || p.deleting) return
+    const tries = logTries.get(p.name) ?? 0
+    if (follows.has(p.name) || !p.started || p.deleting || tries >= 3 || (tries > 0 && !p.ready)) return
+    logTries.set(p.name, tries + 1)
     follows.set(p.name, deps.follow(p, (line) => {
       emit({ type: 'log', appId: p.appId, instanceId: p.name, stream: 'stdout', line, at: new Date() })
-    }, (msg) => log(`[kubernetes] ${msg}`)))
+    }, (msg) => {
+      follows.delete(p.name)
+      if (tries + 1 >= 3) log(`[kubernetes] ${msg}`)
+    }))
   }
 
   function onPod(p: PodState): void {
@@ -121,6 +128,7 @@ export function createKubernetesRuntime(opts: KubernetesRuntimeOptions, given: P
     changed.forEach((fn) => fn())
     follows.get(p.name)?.()
     follows.delete(p.name)
+    logTries.delete(p.name)
     const inst = current.get(p.appId)
     if (inst?.instanceId === p.name) lost(inst, p.failure ?? 'pod was deleted')
   }

@@ -40,6 +40,13 @@ export function followPodLog(
   let abort: AbortController | null = null
   let stopped = false
   const sink = lineSink(onLine)
+  // Stopping aborts the request: the response body (piped into the sink, which never sees its errors)
+  // then fails with an AbortError, expected rather than a failure.
+  const broke = (err: unknown) => {
+    if (!stopped) onError(`the log stream of pod ${where.pod} broke: ${(err as Error)?.message ?? err}`)
+  }
+  sink.on('error', broke)
+  sink.on('pipe', (body: NodeJS.ReadableStream) => body.on('error', broke))
   new Log(kc)
     .log(where.namespace, where.pod, where.container, sink, { follow: true })
     .then((ctrl) => {
