@@ -188,6 +188,30 @@ describe.skipIf(!enabled)('kubernetes runtime on a real API server', () => {
     expect([...kubelet.errors.values()]).toEqual([])
   }, 90_000)
 
+  test('a serving pod killed for memory: the app shows why; routing resumes only once it is Ready again', async () => {
+    const [pod] = await readyPods()
+    const now = new Date().toISOString()
+    const status = {
+      conditions: [{ type: 'Ready', status: 'False', reason: 'ContainersNotReady' }],
+      containerStatuses: [{
+        name: 'app', ready: false, restartCount: 1, image: '', imageID: '',
+        state: { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 10s restarting failed container' } },
+        lastState: { terminated: { exitCode: 137, reason: 'OOMKilled', startedAt: now, finishedAt: now } },
+      }],
+    }
+    // What the node reports when the container exceeds its memory limit.
+    await kube.kubectlOk(['-n', NS, 'patch', 'pod', pod!.metadata!.name!, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status })])
+    const error = await eventually('the reason on the app', async () => {
+      const app = (await p.json('GET', `/api/apps/${appId}`, { token })).body
+      return app.error?.includes('OOMKilled') ? app.error as string : undefined
+    })
+    expect(error).toContain('out of memory: the container was killed (OOMKilled, limit 128Mi)')
+    // Routing comes back to the pod only when the node reports it Ready again (the restarted container).
+    if (p.services.deps.runtime.endpoint(appId)?.instanceId === pod!.metadata!.name) {
+      expect((await readyPods()).map((r) => r.metadata!.name)).toContain(pod!.metadata!.name)
+    }
+  }, 60_000)
+
   test('a pod whose image cannot be pulled fails the deploy with that reason, and the app is scaled back to 0', async () => {
     const c = await p.json('POST', '/api/apps', { token, body: { name: 'unpullable', files: HELLO, deploy: false } })
     expect(c.status).toBe(201)

@@ -72,7 +72,7 @@ function fakeCluster(mode: { pod: 'ready' | 'crash' | 'none' } = { pod: 'ready' 
     probe: async () => {},
     follow: (_p, onLine) => (lines.push(onLine), () => {}),
   }
-  return { calls, pods, deps, lines, lose: (name: string) => goAway(pods.get(name)!) }
+  return { calls, pods, deps, lines, update, lose: (name: string) => goAway(pods.get(name)!) }
 }
 
 function runtime(c: ReturnType<typeof fakeCluster>, startTimeoutMs = 2000) {
@@ -144,6 +144,16 @@ describe('kubernetes driver (fake cluster)', () => {
     expect(events.at(-1)).toMatchObject({ type: 'exit', instanceId: 'pod-2', expected: true })
     expect(rt.running()).toEqual([])
     expect([...c.pods.values()].filter((p) => p.ready)).toEqual([]) // stop returns once the pods are going
+  })
+
+  test('a serving pod killed for memory is an unexpected exit whose reason says so', async () => {
+    const c = fakeCluster()
+    const { rt, events } = runtime(c)
+    await rt.start(spec('a'.repeat(64)))
+    const pod = c.pods.get('pod-1')!
+    await c.update({ ...pod, ready: false, failure: 'out of memory: the container was killed (OOMKilled, limit 128Mi)' })
+    expect(events.at(-1)).toMatchObject({ type: 'exit', instanceId: 'pod-1', expected: false, reason: expect.stringContaining('OOMKilled') })
+    expect(rt.endpoint('app1')).toBeUndefined()
   })
 
   test('a start right after a stop waits for it, then gets a new pod (never the one going away)', async () => {
