@@ -1,11 +1,13 @@
-// bench/coldstart.ts — wakes of a sleeping hello app through the proxy (zygote fork) against
-// exec-style cold starts (`python -m uvicorn` spawn → first 200) in the same run.
+// bench/coldstart.ts — wakes of a sleeping hello app through the proxy (process stopped: a zygote
+// fork, from the spare when there is one) against exec-style cold starts (`python -m uvicorn`
+// spawn → first 200) in the same run; and wakes from the frozen tier (SIGSTOP'd process) apart.
 // Run: bun bench/coldstart.ts   Last line: coldstart p50_ms=… p95_ms=… exec_p50_ms=… speedup=…
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { benchPlatform, HELLO_APP, ms, pct } from './lib/platform'
 
 const WAKES = Number(process.env.WAKES ?? 50)
+const FROZEN = Number(process.env.FROZEN_WAKES ?? 50)
 const EXECS = Number(process.env.EXECS ?? 20)
 const b = await benchPlatform()
 const rt = b.platform.services.deps.runtime
@@ -19,6 +21,18 @@ for (let i = 0; i < WAKES; i++) {
   if (r.status !== 200) throw new Error(`wake ${i}: ${r.status} ${await r.text()}`)
   await r.arrayBuffer()
   wakes.push(performance.now() - t0)
+}
+
+// The frozen tier: the idle scaler's first step (the process is kept, stopped).
+const frozen: number[] = []
+for (let i = 0; i < FROZEN; i++) {
+  if (!(await rt.freeze?.(b.appId))) throw new Error('this runtime does not freeze idle apps')
+  await Bun.sleep(20)
+  const t0 = performance.now()
+  const r = await b.call('GET', `/app/${b.slug}/`)
+  if (r.status !== 200) throw new Error(`frozen wake ${i}: ${r.status} ${await r.text()}`)
+  await r.arrayBuffer()
+  frozen.push(performance.now() - t0)
 }
 
 // Exec-style baseline: a fresh interpreter imports everything, then serves on a Unix socket.
@@ -54,4 +68,5 @@ await b.close()
 const p50 = pct(wakes, 50)
 const execP50 = pct(execs, 50)
 console.log(`wakes=${WAKES} min_ms=${ms(Math.min(...wakes))} max_ms=${ms(Math.max(...wakes))}; execs=${EXECS} min_ms=${ms(Math.min(...execs))} max_ms=${ms(Math.max(...execs))}`)
+console.log(`frozen wakes=${FROZEN} p50_ms=${ms(pct(frozen, 50))} p95_ms=${ms(pct(frozen, 95))} max_ms=${ms(Math.max(...frozen))}`)
 console.log(`coldstart p50_ms=${ms(p50)} p95_ms=${ms(pct(wakes, 95))} exec_p50_ms=${ms(execP50)} speedup=${(execP50 / p50).toFixed(1)}`)

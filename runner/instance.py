@@ -8,6 +8,7 @@ failure with its traceback goes through `ready_fd`, a pipe to the zygote.
 
 from __future__ import annotations
 
+import asyncio
 import ctypes
 import importlib
 import json
@@ -108,7 +109,6 @@ async def _warm(asgi, sock_path: str) -> None:
     try:
         await asgi(scope, receive, send)
         # and one over the real socket: the HTTP parser and transport paths get their page faults now
-        import asyncio
         reader, writer = await asyncio.open_unix_connection(sock_path)
         writer.write(b"GET /__fp/warm HTTP/1.1\r\nhost: warm\r\nconnection: close\r\n\r\n")
         await writer.drain()
@@ -130,31 +130,95 @@ def load_app(code_dir: str, entrypoint: str):
     return app
 
 
-def run(spec: dict, ready_fd: int, close_fds: set[int]) -> None:
+def _detach(close_fds: set[int], keep: set[int]) -> None:
+    """First steps of every forked child: own session, default signals, die with the zygote,
+    none of the zygote's descriptors (its stdin, selector, other children's pipes)."""
+    os.setsid()
+    for sig in (signal.SIGCHLD, signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGPIPE):
+        signal.signal(sig, signal.SIG_DFL)
+    signal.set_wakeup_fd(-1)
+    _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    for fd in sorted(close_fds):
+        if fd > 2 and fd not in keep:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
+def warm_generic(app) -> None:
+    """Runs requests through a throwaway FastAPI app (the zygote's) so the shared framework code and
+    data the first real request touches are copied (copy-on-write) now, before any app is known."""
+    import asyncio
+    from middleware import PlatformMiddleware
+
+    async def call(asgi, method: str, path: str, body: bytes) -> None:
+        scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method, "scheme": "http",
+                 "path": path, "raw_path": path.encode(), "root_path": "", "query_string": b"",
+                 "headers": [(b"host", b"warm"), (b"content-type", b"application/json")],
+                 "server": ("warm", 80), "client": ("127.0.0.1", 0)}
+
+        async def receive():
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def send(_):
+            pass
+
+        await asgi(scope, receive, send)
+
+    async def main() -> None:
+        wrapped = PlatformMiddleware(app)
+        for _ in range(3):
+            await call(wrapped, "GET", "/items/1", b"")
+            await call(wrapped, "POST", "/items/1", b'{"name": "x", "price": 1}')
+            await call(wrapped, "POST", "/items/1", b'{"price": "nope"}')
+            await call(wrapped, "GET", "/missing", b"")
+            await call(wrapped, "GET", "/health", b"")
+
+    try:
+        import uvloop
+        uvloop.run(main())
+    except Exception:
+        pass
+
+
+def spare(spec_fd: int, ready_fd: int, close_fds: set[int], warm_app) -> None:
+    """A child forked ahead of demand: it does the app-independent work (fork, framework warm-up)
+    now, then waits for the zygote to hand it a spawn command and becomes that instance."""
+    try:
+        _detach(close_fds, {spec_fd, ready_fd})
+        if warm_app is not None:
+            warm_generic(warm_app)
+        data = b""
+        while not data.endswith(b"\n"):
+            chunk = os.read(spec_fd, 1 << 20)
+            if not chunk:
+                os._exit(0)  # the zygote discarded this spare
+            data += chunk
+        os.close(spec_fd)
+        spec = json.loads(data)
+    except BaseException:
+        os._exit(1)
+    run(spec, ready_fd, set(), detached=True)
+
+
+def run(spec: dict, ready_fd: int, close_fds: set[int], detached: bool = False) -> None:
     """Runs in the forked child; never returns (os._exit)."""
     code = 1
     trace = _Trace(os.environ.get("FP_TRACE") == "1")
     try:
-        os.setsid()
-        for sig in (signal.SIGCHLD, signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGPIPE):
-            signal.signal(sig, signal.SIG_DFL)
-        signal.set_wakeup_fd(-1)
-        _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if not detached:
+            _detach(close_fds, {ready_fd})
         out = _log_stream(spec["log_socket"], spec["id"], "stdout")
         err = _log_stream(spec["log_socket"], spec["id"], "stderr")
         devnull = os.open(os.devnull, os.O_RDONLY)
         os.dup2(devnull, 0)
         os.dup2(out.fileno(), 1)
         os.dup2(err.fileno(), 2)
-        for fd in sorted(close_fds):
-            if fd > 2 and fd != ready_fd:
-                try:
-                    os.close(fd)
-                except OSError:
-                    pass
         out.close(); err.close(); os.close(devnull)
-        sys.stdout = open(1, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)
-        sys.stderr = open(2, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)
+        from request_log import TaggedStream
+        sys.stdout = TaggedStream(open(1, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False))
+        sys.stderr = TaggedStream(open(2, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False))
 
         trace("stdio")
         sock_path = spec["socket"]
@@ -201,10 +265,15 @@ def run(spec: dict, ready_fd: int, close_fds: set[int]) -> None:
 
         class Server(uvicorn.Server):
             async def startup(self, sockets=None):
+                # Sync routes run in a worker thread: start it now, alongside the app's startup,
+                # so the first request does not wait for a thread to be created and scheduled.
+                import anyio.to_thread
+                thread = asyncio.ensure_future(anyio.to_thread.run_sync(int))
                 await super().startup(sockets=sockets)
                 if not self.should_exit:
                     trace("startup")
                     await _warm(asgi, sock_path)
+                    await thread
                     trace("warm")
                     _report(ready_fd, {"event": "ready"})
 

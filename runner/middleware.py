@@ -4,7 +4,9 @@
   /openapi.json work under /app/{slug}/);
 - answers GET /health when the app has no route of its own there;
 - turns an unhandled exception into a 500 and reports the traceback to the
-  platform in the `x-fp-traceback` response header (base64), with the request id.
+  platform in the `x-fp-traceback` response header (base64), with the request id;
+- puts the request id in `request_log.request_id` while the request is served, so
+  the lines the app prints or logs meanwhile carry it (see request_log.py).
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import base64
 import json
 import sys
 import traceback
+
+from request_log import request_id
 
 TRACEBACK_HEADER = b"x-fp-traceback"
 MAX_TRACEBACK = 12_000
@@ -91,6 +95,7 @@ class PlatformMiddleware:
                 held.clear()
             await send(message)
 
+        token = request_id.set(rid or None)
         try:
             await self.app(scope, receive, send_wrapper)
         except Exception:
@@ -109,6 +114,8 @@ class PlatformMiddleware:
                 await self._json(send, 500, {"detail": "Internal Server Error", "request_id": rid},
                                  [(TRACEBACK_HEADER, encode_traceback(tb))])
             return
+        finally:
+            request_id.reset(token)
         for m in held:
             await send(m)
 

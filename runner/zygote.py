@@ -35,8 +35,12 @@ PRELOAD = [
     "uvicorn.protocols.websockets.websockets_sansio_impl",
     "uvicorn.loops.uvloop", "uvloop", "httptools", "websockets",
     "multipart", "jinja2", "pymongo", "bson", "httpx", "fasthtml.common",
-    "middleware", "instance",
+    "request_log", "middleware", "instance",
 ]
+
+
+WARM_APP = None  # a small FastAPI app spares run requests through before they are needed
+SPARE_DELAY = 0.15  # seconds after a spare is taken before the next one is forked (the woken app goes first)
 
 
 def preload() -> float:
@@ -59,10 +63,20 @@ def preload() -> float:
         warm = FastAPI()
 
         @warm.post("/items/{item_id}")
-        def _create(item_id: int, item: _Item) -> _Item:
+        async def _create(item_id: int, item: _Item) -> _Item:
             return item
 
+        @warm.get("/items/{item_id}")
+        async def _read(item_id: int, q: str | None = None) -> dict:
+            return {"id": item_id, "q": q}
+
         warm.openapi()
+        # Requests through it initialise what FastAPI does lazily on a route's first call (the
+        # endpoint's source context: inspect + tokenize compile their regexes once, ~10 ms).
+        import instance
+        instance.warm_generic(warm)
+        global WARM_APP
+        WARM_APP = warm
     except Exception as e:
         print(f"[zygote] warm-up skipped: {e}", file=sys.stderr, flush=True)
     return (time.perf_counter() - t0) * 1000
@@ -82,19 +96,65 @@ class Zygote:
         signal.signal(signal.SIGTERM, lambda *_: self.shutdown())
         self.sel.register(0, selectors.EVENT_READ, "stdin")
         self.sel.register(self.wake_r, selectors.EVENT_READ, "signal")
+        # One pre-forked spare child (FP_SPARES=0 turns it off): a wake hands it the spawn command
+        # instead of forking, skipping the fork and the framework's copy-on-write warm-up.
+        self.spares_on = os.environ.get("FP_SPARES", "1") != "0"
+        self.spare = None  # (pid, spec_w, ready_r)
+        self.spare_at = time.monotonic() if self.spares_on else None
 
     def emit(self, **event) -> None:
         sys.stdout.write(json.dumps(event) + "\n")
         sys.stdout.flush()
 
-    def spawn(self, spec: dict) -> None:
+    def _inherited(self, *extra: int) -> set[int]:
+        """Descriptors a child must close: the zygote's own and other children's pipes."""
+        fds = {0, self.wake_r, self.wake_w, self.sel.fileno(), *self.pending.keys(), *extra}
+        if self.spare:
+            fds |= {self.spare[1], self.spare[2]}
+        return fds
+
+    def fork_spare(self) -> None:
+        self.spare_at = None
+        spec_r, spec_w = os.pipe()
         ready_r, ready_w = os.pipe()
-        close_in_child = {0, self.wake_r, self.wake_w, ready_r, self.sel.fileno(), *self.pending.keys()}
+        close_in_child = self._inherited(spec_w, ready_r)
         pid = os.fork()
         if pid == 0:
             import instance
-            instance.run(spec, ready_w, close_in_child)  # never returns
+            instance.spare(spec_r, ready_w, close_in_child, WARM_APP)  # never returns
+        os.close(spec_r)
         os.close(ready_w)
+        self.spare = (pid, spec_w, ready_r)
+        self.children[pid] = None
+
+    def take_spare(self, spec: dict):
+        """Hands `spec` to the spare; returns (pid, ready pipe) or None when there is none."""
+        if not self.spare:
+            return None
+        pid, spec_w, ready_r = self.spare
+        self.spare = None
+        try:
+            os.write(spec_w, (json.dumps(spec) + "\n").encode())
+        except OSError:  # it died meanwhile: fork as usual
+            os.close(ready_r)
+            return None
+        finally:
+            os.close(spec_w)
+        self.spare_at = time.monotonic() + SPARE_DELAY
+        return pid, ready_r
+
+    def spawn(self, spec: dict) -> None:
+        taken = self.take_spare(spec) if self.spares_on else None
+        if taken:
+            pid, ready_r = taken
+        else:
+            ready_r, ready_w = os.pipe()
+            close_in_child = self._inherited(ready_r)
+            pid = os.fork()
+            if pid == 0:
+                import instance
+                instance.run(spec, ready_w, close_in_child)  # never returns
+            os.close(ready_w)
         self.children[pid] = spec["id"]
         self.pending[ready_r] = (spec["id"], pid)
         self.sel.register(ready_r, selectors.EVENT_READ, "ready")
@@ -136,6 +196,12 @@ class Zygote:
             if pid == 0:
                 return
             iid = self.children.pop(pid, None)
+            if self.spare and self.spare[0] == pid:  # the spare died unused: make another later
+                os.close(self.spare[1]); os.close(self.spare[2])
+                self.spare = None
+                self.spare_at = time.monotonic() + 1.0
+            if iid is None:
+                continue
             code = os.waitstatus_to_exitcode(status)
             self.emit(event="exit", id=iid, pid=pid, code=code if code >= 0 else None,
                       signal=-code if code < 0 else None)
@@ -171,7 +237,13 @@ class Zygote:
 
     def serve(self) -> None:
         while True:
-            for key, _ in self.sel.select():
+            timeout = None
+            if self.spare_at is not None:
+                timeout = max(0.0, self.spare_at - time.monotonic())
+                if timeout == 0:
+                    self.fork_spare()
+                    timeout = None
+            for key, _ in self.sel.select(timeout):
                 if key.data == "stdin":
                     if not self.on_stdin():
                         self.shutdown()

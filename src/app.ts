@@ -19,6 +19,7 @@ import { authScreens } from './screens/auth/routes'
 import { dashboardScreens } from './screens/dashboard/routes'
 import { editorScreens } from './screens/editor/routes'
 import { staticRoutes } from './screens/static/routes'
+import { templateScreens } from './screens/templates/routes'
 import { createProxy, proxyPlugin, type ProxyHandler } from './proxy'
 
 /** The whole platform as one Elysia app. main.ts passes the proxy it also calls before Elysia. */
@@ -46,6 +47,7 @@ export function createApp(s: Services, proxy: ProxyHandler = createProxy(s)) {
     .use(editorScreens(s))
     .use(dashboardScreens(s))
     .use(adminScreens(s))
+    .use(templateScreens(s))
     .use(appChannel(s))
 }
 

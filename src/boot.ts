@@ -11,6 +11,7 @@ import { startEmbeddedDb, type EmbeddedDb } from './data/embedded'
 import { eventsRepo } from './data/events.repo'
 import { connect, ensureIndexes, ping } from './data/mongo'
 import { settingsRepo } from './data/settings.repo'
+import { templatesRepo } from './data/templates.repo'
 import { usersRepo } from './data/users.repo'
 import { createServices, type Services } from './domain/services'
 import { Bus } from './lib/bus'
@@ -58,11 +59,12 @@ export async function boot(config: Config, log: (msg: string) => void = console.
     })
     : createLocalRuntime({
       dataDir: config.dataDir, python: config.runnerPython, runnerDir: config.runnerDir, startTimeoutMs: config.startTimeoutMs, log,
+      frozenMs: config.frozenSeconds * 1000, maxFrozen: config.maxFrozen,
     })
   const validator = createValidator(config.runnerPython, config.runnerDir)
   const services = createServices({
     config,
-    repos: { users: usersRepo(database.db), apps: appsRepo(database.db), events: eventsRepo(database.db), settings: settingsRepo(database.db), logs, runs },
+    repos: { users: usersRepo(database.db), apps: appsRepo(database.db), events: eventsRepo(database.db), settings: settingsRepo(database.db), logs, runs, templates: templatesRepo(database.db) },
     runtime, validator, bus: new Bus(), mongoUrl, appDb: appDbRepo(database.client), capabilities,
     keys: { jwt: deriveKey(secret, 'jwt'), secrets: deriveKey(secret, 'secrets') },
     now: () => new Date(),

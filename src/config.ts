@@ -39,6 +39,10 @@ export interface Config {
   wakeHoldHtmlMs: number
   /** How often the idle scaler looks for idle apps, in ms. */
   idleCheckMs: number
+  /** How long an idle app's process stays frozen (resumes in ~1 ms) before it is stopped, in seconds; 0 = never freeze. */
+  frozenSeconds: number
+  /** Most apps kept frozen at once (each holds its memory); the longest frozen is stopped first. */
+  maxFrozen: number
   versionsKept: number
   /** Prefix of apps' database names (`app_<id>`). */
   dbPrefix: string
@@ -123,6 +127,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     wakeQueue: int(env, 'WAKE_QUEUE', 1000),
     wakeHoldHtmlMs: int(env, 'WAKE_HOLD_HTML_MS', 400),
     idleCheckMs: int(env, 'IDLE_CHECK_MS', 15_000),
+    frozenSeconds: int(env, 'FROZEN_SECONDS', 600),
+    maxFrozen: int(env, 'MAX_FROZEN', 16),
     versionsKept: int(env, 'VERSIONS_KEPT', 20),
     appUidBase: int(env, 'APP_UID_BASE', 200_000),
     dbPrefix: (env.DB_PREFIX || 'app_').replace(/[^A-Za-z0-9_]/g, '_'),

@@ -1,5 +1,6 @@
 // apps and their immutable versions. Every lookup for a user's app is scoped by owner.
 import type { Db } from 'mongodb'
+import { ReadCoalescer } from '../lib/coalesce'
 import { KeyedMutex } from '../lib/keyed-mutex'
 
 /** Lifecycle of an app as the user sees it. */
@@ -110,24 +111,32 @@ export function appsRepo(db: Db) {
   const versions = db.collection<VersionDoc>('app_versions')
   const rawApps = db.collection('apps')
   const rawVersions = db.collection('app_versions')
+  // Overlapping reads of one app share a round trip; every write to apps goes through `w`.
+  const c = new ReadCoalescer()
+  const w = c.write.bind(c)
+  // `{_id}` alone is the filter FerretDB hands to SQLite: the owner is checked here.
+  const byId = (id: string) => c.read(String(id), () => apps.findOne({ _id: String(id) }))
   return {
-    insert: (a: AppDoc) => rawApps.insertOne(appIn(a) as never),
-    get: async (ownerId: string, id: string) => appOut(await apps.findOne({ _id: String(id), ownerId: String(ownerId) })),
-    byId: async (id: string) => appOut(await apps.findOne({ _id: String(id) })),
+    insert: (a: AppDoc) => w(() => rawApps.insertOne(appIn(a) as never)),
+    get: async (ownerId: string, id: string) => {
+      const a = await byId(id)
+      return a && a.ownerId === String(ownerId) ? appOut(a) : null
+    },
+    byId: async (id: string) => appOut(await byId(id)),
     bySlug: async (slug: string) => appOut(await apps.findOne({ slug: String(slug) })),
     slugTaken: async (slug: string) => (await apps.countDocuments({ slug: String(slug) }, { limit: 1 })) > 0,
     list: (ownerId: string) =>
       apps.find({ ownerId: String(ownerId) }, { projection: LIST_PROJECTION }).sort({ updatedAt: -1 }).toArray(),
     update: (id: string, set: Partial<AppDoc>) =>
-      writes.run(id, () => rawApps.updateOne({ _id: String(id) as never }, { $set: { ...appIn(set), updatedAt: new Date() } })),
-    touch: (id: string, at: Date) => writes.run(id, () => apps.updateOne({ _id: String(id) }, { $set: { lastRequestAt: at } })),
+      writes.run(id, () => w(() => rawApps.updateOne({ _id: String(id) as never }, { $set: { ...appIn(set), updatedAt: new Date() } }))),
+    touch: (id: string, at: Date) => writes.run(id, () => w(() => apps.updateOne({ _id: String(id) }, { $set: { lastRequestAt: at } }))),
     /** Apps with at least one enabled cron trigger (the scheduler's working set). */
     withCron: async () => (await apps.find({ 'cron.enabled': true }, { projection: { draft: 0, env: 0 } }).toArray()) as AppDoc[],
     /** After a platform restart no instance exists: serving apps become sleeping (woken on demand). */
-    sleepAll: () => apps.updateMany({ status: { $in: ['running', 'waking', 'deploying'] } }, { $set: { status: 'sleeping' } }),
-    remove: (ownerId: string, id: string) => apps.deleteOne({ _id: String(id), ownerId: String(ownerId) }),
+    sleepAll: () => w(() => apps.updateMany({ status: { $in: ['running', 'waking', 'deploying'] } }, { $set: { status: 'sleeping' } })),
+    remove: (ownerId: string, id: string) => w(() => apps.deleteOne({ _id: String(id), ownerId: String(ownerId) })),
     /** Reserves the next version number of an app. */
-    nextVersion: (id: string): Promise<number> => writes.run(id, async () => {
+    nextVersion: (id: string): Promise<number> => writes.run(id, () => w(async () => {
       const doc = await apps.findOneAndUpdate(
         { _id: String(id) },
         { $inc: { versionCounter: 1 } },
@@ -140,7 +149,7 @@ export function appsRepo(db: Db) {
         return latest.version + 1
       }
       return doc.versionCounter
-    }),
+    })),
     insertVersion: (v: VersionDoc) => rawVersions.insertOne({ ...v, files: pack(v.files) } as never),
     version: async (appId: string, version: number) =>
       versionOut(await versions.findOne({ appId: String(appId), version: Number(version) })),

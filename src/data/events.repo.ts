@@ -17,9 +17,9 @@ export interface DeployEventDoc {
 
 /** One proxied request to an app. */
 export interface RequestLogDoc {
+  /** The request id (x-request-id). */
   _id: string
   appId: string
-  requestId: string
   method: string
   path: string
   status: number
@@ -32,10 +32,20 @@ export interface RequestLogDoc {
   at: Date
 }
 
+/** A request record as stored: the optional fields only when set (every byte costs on the hot path). */
+export type StoredRequest = Omit<RequestLogDoc, 'wakeMs' | 'error' | 'traceback'> & Partial<Pick<RequestLogDoc, 'wakeMs' | 'error' | 'traceback'>>
+
+/** A request record as read: the id as `requestId` too, absent fields as null. */
+export type RequestRecord = RequestLogDoc & { requestId: string }
+const asRecord = (d: StoredRequest, withTraceback: boolean): RequestRecord => ({
+  ...d, requestId: d._id, wakeMs: d.wakeMs ?? null, error: d.error ?? null,
+  ...(withTraceback ? { traceback: d.traceback ?? null } : {}),
+})
+
 /** Data access for deploy events and request logs. */
 export function eventsRepo(db: Db) {
   const deploys = db.collection<DeployEventDoc>('deploy_events')
-  const requests = db.collection<RequestLogDoc>('request_logs')
+  const requests = db.collection<StoredRequest>('request_logs')
   return {
     addDeployEvent: (e: DeployEventDoc) => deploys.insertOne(e),
     /** The events of the newest deploy of an app, oldest first. */
@@ -44,15 +54,19 @@ export function eventsRepo(db: Db) {
       if (!newest[0]) return []
       return deploys.find({ appId: String(appId), deployId: newest[0].deployId }).sort({ at: 1 }).toArray()
     },
-    insertRequests: (docs: RequestLogDoc[]) => requests.insertMany(docs, { ordered: false }),
+    insertRequests: (docs: StoredRequest[]) => requests.insertMany(docs, { ordered: false }),
     /** A page of an app's requests, newest first, strictly before `before` when given. */
-    requests(appId: string, opts: { limit: number; before?: Date; errorsOnly?: boolean }) {
+    async requests(appId: string, opts: { limit: number; before?: Date; errorsOnly?: boolean }): Promise<RequestRecord[]> {
       const q: Record<string, unknown> = { appId: String(appId) }
       if (opts.before) q.at = { $lt: opts.before }
       if (opts.errorsOnly) q.status = { $gte: 500 }
-      return requests.find(q, { projection: { traceback: 0 } }).sort({ at: -1 }).limit(opts.limit).toArray()
+      const rows = await requests.find(q, { projection: { traceback: 0 } }).sort({ at: -1 }).limit(opts.limit).toArray()
+      return rows.map((d) => asRecord(d, false))
     },
-    request: (appId: string, id: string) => requests.findOne({ appId: String(appId), _id: String(id) }),
+    async request(appId: string, id: string): Promise<RequestRecord | null> {
+      const d = await requests.findOne({ appId: String(appId), _id: String(id) })
+      return d && asRecord(d, true)
+    },
     /** Wake durations of the app's last `n` cold starts, newest first. */
     async wakeTimes(appId: string, n = 100): Promise<number[]> {
       const rows = await requests.find({ appId: String(appId), cold: true }, { projection: { wakeMs: 1 } }).sort({ at: -1 }).limit(n).toArray()

@@ -9,6 +9,8 @@ export interface AppLogDoc {
   stream: 'stdout' | 'stderr' | 'system'
   line: string
   at: Date
+  /** The request the line was printed for (x-request-id). */
+  requestId?: string
 }
 
 const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
@@ -26,6 +28,9 @@ export function logsRepo(db: Db) {
       if (o.q) f.line = { $regex: escapeRegex(o.q.slice(0, 200)), $options: 'i' }
       return logs.find(f).sort({ at: -1 }).limit(o.limit).toArray()
     },
+    /** Lines an app printed while serving these requests, oldest first. */
+    forRequests: (appId: string, requestIds: string[], limit = 500) =>
+      logs.find({ appId: String(appId), requestId: { $in: requestIds.map(String) } }).sort({ at: 1 }).limit(limit).toArray(),
     /** Apps that have stored lines. */
     appIds: async (): Promise<string[]> => (await logs.distinct('appId')) as string[],
     /** Keeps the newest `keep` lines of an app; returns how many were removed. */

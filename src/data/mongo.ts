@@ -30,8 +30,13 @@ export async function ensureIndexes(db: Db): Promise<void> {
     db.collection('deploy_events').createIndex({ appId: 1, at: -1 }),
     db.collection('request_logs').createIndex({ appId: 1, at: -1 }),
     db.collection('app_logs').createIndex({ appId: 1, at: -1 }),
-    db.collection('runs').createIndex({ status: 1, nextAttemptAt: 1 }),
+    db.collection('app_logs').createIndex({ requestId: 1 }),
+    db.collection('run_queue').createIndex({ status: 1, nextAttemptAt: 1 }),
+    db.collection('run_queue').createIndex({ appId: 1, createdAt: -1 }),
     db.collection('runs').createIndex({ appId: 1, createdAt: -1 }),
+    db.collection('templates').createIndex({ name: 1 }, { unique: true }),
+    db.collection('templates').createIndex({ ownerId: 1 }),
+    db.collection('templates').createIndex({ published: 1 }),
   ])
 }
 

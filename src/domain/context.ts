@@ -6,6 +6,7 @@ import type { LogsRepo } from '../data/logs.repo'
 import type { RunsRepo } from '../data/runs.repo'
 import type { EventsRepo } from '../data/events.repo'
 import type { SettingsRepo } from '../data/settings.repo'
+import type { TemplatesRepo } from '../data/templates.repo'
 import type { UsersRepo } from '../data/users.repo'
 import type { Bus } from '../lib/bus'
 import type { Runtime } from '../runtime/types'
@@ -25,6 +26,7 @@ export interface Repos {
   settings: SettingsRepo
   logs: LogsRepo
   runs: RunsRepo
+  templates: TemplatesRepo
 }
 
 /** Dependencies shared by every service. */

@@ -31,6 +31,17 @@ export function checkTrigger(input: Partial<CronTrigger>): Omit<CronTrigger, 'id
   return { expr, timezone, method, path, body, enabled: input.enabled !== false }
 }
 
+/** The next runs of a trigger's values as typed, or why they are refused (the form's live preview). */
+export function preview(input: Partial<CronTrigger>): { next: Date[]; timezone: string; error?: string } {
+  const timezone = String(input.timezone || 'UTC')
+  try {
+    const t = checkTrigger(input)
+    return { next: nextRuns(t.expr, t.timezone, 3), timezone: t.timezone }
+  } catch (e) {
+    return { next: [], timezone, error: (e as Error).message }
+  }
+}
+
 /** Cron trigger CRUD on an app, and firing a slot as a run. */
 export function cronService(deps: DomainDeps, runs: RunsService) {
   const view = (t: CronTrigger) => ({ ...t, next: t.enabled ? nextRuns(t.expr, t.timezone, 3) : [] })
@@ -47,7 +58,8 @@ export function cronService(deps: DomainDeps, runs: RunsService) {
       const list = app.cron ?? []
       const old = list.find((t) => t.id === id)
       if (!old) throw notFound('cron trigger')
-      const t: CronTrigger = { ...old, ...checkTrigger({ ...old, ...input }) }
+      const changes = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) as Partial<CronTrigger>
+      const t: CronTrigger = { ...old, ...checkTrigger({ ...old, ...changes }), id: old.id }
       await deps.repos.apps.update(app._id, { cron: list.map((x) => (x.id === id ? t : x)) })
       return view(t)
     },

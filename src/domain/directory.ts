@@ -12,6 +12,7 @@ export interface RouteEntry {
 export function appDirectory(repos: Pick<Repos, 'apps'>, negativeTtlMs = 2000) {
   const hits = new Map<string, RouteEntry>()
   const misses = new Map<string, number>()
+  const ids = new Map<string, RouteEntry>()
   return {
     /** The cached entry, synchronously (the warm path). */
     cached: (slug: string): RouteEntry | undefined => hits.get(slug),
@@ -30,10 +31,22 @@ export function appDirectory(repos: Pick<Repos, 'apps'>, negativeTtlMs = 2000) {
       hits.set(slug, entry)
       return entry
     },
+    /** The route of an app by id (runs and webhooks call apps by id); null when it does not exist. */
+    async byId(id: string): Promise<RouteEntry | null> {
+      const hit = ids.get(id)
+      if (hit) return hit
+      const app = await repos.apps.byId(id)
+      if (!app) return null
+      const entry = { id: app._id, slug: app.slug, name: app.name }
+      if (ids.size > 10_000) ids.clear()
+      ids.set(id, entry)
+      return entry
+    },
     /** Forget a slug (app created, renamed or deleted). */
     invalidate(slug: string): void {
       hits.delete(slug)
       misses.delete(slug)
+      for (const [id, e] of ids) if (e.slug === slug) ids.delete(id)
     },
   }
 }

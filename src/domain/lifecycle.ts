@@ -12,13 +12,15 @@ export interface LogLine {
   stream: 'stdout' | 'stderr' | 'system'
   line: string
   at: Date
+  /** The request the app was serving when it printed the line (x-request-id), if any. */
+  requestId?: string
 }
 
 /** Subscribes to runtime events; returns the unsubscribe function. */
 export function watchRuntime(deps: Pick<DomainDeps, 'runtime' | 'repos' | 'bus'>, crashes: CrashTracker, logs: LogBuffer, stored: LogStore): () => void {
   return deps.runtime.onEvent((e: RuntimeEvent) => {
     if (e.type === 'log') {
-      const line: LogLine = { appId: e.appId, instanceId: e.instanceId, stream: e.stream, line: e.line, at: e.at }
+      const line: LogLine = { appId: e.appId, instanceId: e.instanceId, stream: e.stream, line: e.line, at: e.at, ...(e.requestId ? { requestId: e.requestId } : {}) }
       logs.push(line)
       stored.push(line)
       deps.bus.publish(`logs:${e.appId}`, line)

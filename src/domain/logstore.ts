@@ -30,7 +30,7 @@ export function logStore(deps: Pick<DomainDeps, 'repos'>, intervalMs = 500) {
         dropped++
         return
       }
-      buffer.push({ _id: nanoid(16), appId: l.appId, instanceId: l.instanceId, stream: l.stream, line: l.line, at: l.at })
+      buffer.push({ _id: nanoid(16), appId: l.appId, instanceId: l.instanceId, stream: l.stream, line: l.line, at: l.at, ...(l.requestId ? { requestId: l.requestId } : {}) })
     },
     flush,
     dropped: () => dropped,

@@ -1,15 +1,15 @@
 // Request records: buffered in memory and written in batches so the warm path never waits on the database.
-import type { RequestLogDoc } from '../data/events.repo'
+import type { StoredRequest } from '../data/events.repo'
 import type { DomainDeps } from './context'
 
 /** Buffers request logs and the apps' last-request times; `flush` writes them. */
 export function requestRecorder(deps: Pick<DomainDeps, 'repos' | 'bus'>, opts = { maxBuffer: 500, intervalMs: 500 }) {
-  let buffer: RequestLogDoc[] = []
+  let buffer: StoredRequest[] = []
   const lastSeen = new Map<string, Date>()
   const lastRequest = new Map<string, number>()
   let flushing: Promise<void> | null = null
 
-  async function write(docs: RequestLogDoc[], seen: [string, Date][]): Promise<void> {
+  async function write(docs: StoredRequest[], seen: [string, Date][]): Promise<void> {
     try {
       if (docs.length) await deps.repos.events.insertRequests(docs)
       for (const [appId, at] of seen) await deps.repos.apps.touch(appId, at)
@@ -35,7 +35,7 @@ export function requestRecorder(deps: Pick<DomainDeps, 'repos' | 'bus'>, opts = 
   timer.unref?.()
 
   return {
-    record(doc: RequestLogDoc): void {
+    record(doc: StoredRequest): void {
       if (buffer.length >= opts.maxBuffer * 4) buffer.shift() // database down: keep memory bounded
       buffer.push(doc)
       lastSeen.set(doc.appId, doc.at)

@@ -20,6 +20,8 @@ export interface AttemptResult {
   error: string | null
   cold: boolean
   retryAfterSec?: number
+  /** The x-request-id the app saw (its log lines carry it). */
+  requestId?: string
 }
 
 /** Delay before attempt `n + 1` after attempt `n` failed: 1 s, 2 s, 4 s … ≤ 5 min, ±20 % jitter. */
@@ -37,15 +39,28 @@ export function decide(run: Pick<RunDoc, 'attempts' | 'maxAttempts'>, r: Attempt
   return { status: 'queued', nextAttemptAt: new Date(now.getTime() + backoffMs(n, r.retryAfterSec, rand)) }
 }
 
-/** Runs as a service: enqueue, read, replay, cancel. */
-/** The local worker, as enqueue sees it: it may take a new run straight from memory. */
+/** The local worker, as the runs service sees it: it takes new runs straight from memory. */
 export interface LocalWorker {
   leaseMs: number
   /** Hands over a run that was inserted already leased to this process. */
   take(run: RunDoc): void
+  /** The run as this process holds it now (running, ended but not yet written…), if it does. */
+  current(id: string): RunDoc | undefined
+  /** Lets go of a run that is only waiting here (for cancelling): the run, 'busy' when it is executing or ended, null when not held. */
+  release(id: string): RunDoc | 'busy' | null
 }
 
-export function runsService(deps: DomainDeps & { worker?: () => LocalWorker | null }) {
+/** Runs as a service: enqueue, read, replay, cancel. */
+
+/** One line the app printed during one of a run's attempts. */
+export interface RunLogLine {
+  attempt: number
+  at: Date
+  stream: string
+  line: string
+}
+
+export function runsService(deps: DomainDeps & { worker?: () => LocalWorker | null; flushLogs?: () => Promise<void> }) {
   const runs = deps.repos.runs
   // FerretDB v1 does not make concurrent inserts of one _id atomic: reserve keys one at a time here too.
   const keyLocks = new KeyedMutex()
@@ -89,14 +104,30 @@ export function runsService(deps: DomainDeps & { worker?: () => LocalWorker | nu
       })
     },
 
+    /** A run as it is now: this process's own copy while it holds the run, else the stored one. */
     async get(ownerId: string, id: string): Promise<RunDoc> {
+      const mine = deps.worker?.()?.current(String(id))
+      if (mine && mine.ownerId === ownerId) return mine
       const run = await runs.forOwner(ownerId, id)
       if (!run) throw notFound('run')
       return run
     },
 
-    list: (appId: string, q: { status?: string; trigger?: string; limit?: number }) =>
-      runs.list(appId, { ...q, limit: Math.min(Math.max(Number(q.limit) || 50, 1), 200) }),
+    /** The lines the app printed while serving the run's attempts (matched by each attempt's request id). */
+    async logs(run: RunDoc): Promise<RunLogLine[]> {
+      const attemptOf = new Map(run.attempts.filter((a) => a.requestId).map((a) => [a.requestId!, a.n]))
+      if (!attemptOf.size) return []
+      await deps.flushLogs?.()
+      const lines = await deps.repos.logs.forRequests(run.appId, [...attemptOf.keys()])
+      return lines.map((l) => ({ attempt: attemptOf.get(l.requestId!) ?? 0, at: l.at, stream: l.stream, line: l.line }))
+    },
+
+    async list(appId: string, q: { status?: string; trigger?: string; limit?: number }): Promise<RunDoc[]> {
+      const worker = deps.worker?.()
+      const list = await runs.list(appId, { ...q, limit: Math.min(Math.max(Number(q.limit) || 50, 1), 200) })
+      const now = worker ? list.map((r) => worker.current(r._id) ?? r) : list
+      return q.status ? now.filter((r) => r.status === q.status) : now
+    },
 
     /** A new run with the same request, linked to the old one. */
     async replay(ownerId: string, id: string): Promise<RunDoc> {
@@ -108,8 +139,19 @@ export function runsService(deps: DomainDeps & { worker?: () => LocalWorker | nu
 
     async cancel(ownerId: string, id: string): Promise<RunDoc> {
       const run = await this.get(ownerId, id)
-      if (!(await runs.cancel(ownerId, id))) throw new DomainError(409, 'not_queued', `only a queued run can be cancelled; this one is ${run.status}`)
-      return { ...run, status: 'cancelled' }
+      const refuse = (status: string) => new DomainError(409, 'not_queued', `only a queued run can be cancelled; this one is ${status}`)
+      const worker = deps.worker?.()
+      const released = worker?.release(run._id) ?? null
+      if (released === 'busy') throw refuse(run.status)
+      const taken = await runs.takeQueued(ownerId, run._id)
+      if (!taken) {
+        if (released) worker?.take(released)
+        throw refuse(run.status)
+      }
+      const at = deps.now()
+      const cancelled: RunDoc = { ...taken, status: 'cancelled', leaseUntil: null, finishedAt: at, updatedAt: at }
+      await runs.finish([cancelled])
+      return cancelled
     },
 
     /** Records a synchronous run (webhooks) with its one attempt. */
@@ -119,7 +161,7 @@ export function runsService(deps: DomainDeps & { worker?: () => LocalWorker | nu
       const run: RunDoc = {
         _id: `run_${nanoid(16)}`, appId: app._id, ownerId: app.ownerId, trigger, request: { ...req, body: clip(req.body) },
         status: ok ? 'succeeded' : 'failed', maxAttempts: 1, nextAttemptAt: finishedAt, createdAt: startedAt, updatedAt: finishedAt,
-        startedAt, finishedAt, attempts: [{ n: 1, startedAt, finishedAt, durationMs: finishedAt.getTime() - startedAt.getTime(), status: r.status, error: r.error, cold: r.cold }],
+        startedAt, finishedAt, attempts: [{ n: 1, startedAt, finishedAt, durationMs: finishedAt.getTime() - startedAt.getTime(), status: r.status, error: r.error, cold: r.cold, requestId: r.requestId ?? null }],
         response: r.status === null ? null : { status: r.status, headers: r.headers, body: clip(r.body) }, traceback: r.traceback, error: r.error,
       }
       await runs.insert(run)

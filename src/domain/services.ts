@@ -14,6 +14,7 @@ import { watchRuntime } from './lifecycle'
 import { LogBuffer } from './logs'
 import { requestRecorder } from './recorder'
 import { loadTemplates } from './templates'
+import { templateCatalog } from './user-templates'
 
 /** All services plus the dependencies they were built from. */
 export function createServices(deps: DomainDeps) {
@@ -33,9 +34,9 @@ export function createServices(deps: DomainDeps) {
   })
   const deploy = deployService(deps, apps, crashes, database)
   const hooks: { worker: LocalWorker | null } = { worker: null }
-  const runs = runsService({ ...deps, worker: () => hooks.worker })
-  const recorder = requestRecorder(deps)
   const stored = logStore(deps)
+  const runs = runsService({ ...deps, worker: () => hooks.worker, flushLogs: () => stored.flush() })
+  const recorder = requestRecorder(deps)
   const unwatch = watchRuntime(deps, crashes, logs, stored)
   const templates = loadTemplates(deps.config.templatesDir)
   for (const problem of templates.problems) console.error(`[templates] ${problem}`)
@@ -59,6 +60,8 @@ export function createServices(deps: DomainDeps) {
     crashes,
     logs,
     templates: templates.templates,
+    /** Built-in and user templates together (gallery, save as template, publish). */
+    catalog: templateCatalog(deps, templates.templates),
     directory,
     async stop() {
       unwatch()

@@ -1,6 +1,6 @@
 // Built-in app templates: YAML files in templates/, checked at start-up; a broken one is reported, never fatal.
 import { readdirSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { join, resolve, sep } from 'node:path'
 import { parse } from 'yaml'
 import { fileSetProblems } from '../lib/files'
 
@@ -26,6 +26,11 @@ export interface Template {
   checks: TemplateCheck[]
   /** Default env vars (never secrets of a real user). */
   env?: Record<string, string>
+  /**
+   * Browser libraries copied into the app from the platform's node_modules (file path → package path),
+   * so the app works offline instead of loading them from a CDN (DESIGN: installs are often offline).
+   */
+  vendor?: Record<string, string>
   /** Cron triggers an app from this template usually wants. */
   cron?: { expr: string; method?: string; path?: string; timezone?: string }[]
 }
@@ -43,6 +48,7 @@ export function loadTemplates(dir: string): { templates: Template[]; problems: s
   for (const file of names) {
     try {
       const t = parse(readFileSync(join(dir, file), 'utf8')) as Partial<Template>
+      if (t && typeof t === 'object' && t.vendor) t.files = { ...t.files, ...vendorFiles(t.vendor) }
       const why = checkTemplate(t)
       if (why) problems.push(`${file}: ${why}`)
       else templates.push({ tags: [], guide: '', checks: [], level: 'beginner', ...t } as Template)
@@ -54,6 +60,22 @@ export function loadTemplates(dir: string): { templates: Template[]; problems: s
   const rank = (t: Template) => (t.name === 'hello-api' ? 0 : t.level === 'beginner' ? 1 : 2)
   templates.sort((a, b) => rank(a) - rank(b) || a.title.localeCompare(b.title))
   return { templates, problems }
+}
+
+const NODE_MODULES = resolve(import.meta.dir, '../../node_modules')
+const PACKAGE_PATH = /^(@[a-z0-9._-]+\/)?[a-z0-9._-]+(\/[A-Za-z0-9._-]+)+$/
+
+/** Reads each vendored file from node_modules; a path outside it or a missing file is an error. */
+function vendorFiles(vendor: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [path, from] of Object.entries(vendor)) {
+    const target = resolve(NODE_MODULES, String(from))
+    if (!PACKAGE_PATH.test(String(from)) || String(from).split('/').includes('..') || !target.startsWith(NODE_MODULES + sep)) {
+      throw new Error(`vendor file ${path}: "${from}" is not a path inside node_modules`)
+    }
+    out[path] = readFileSync(target, 'utf8')
+  }
+  return out
 }
 
 function checkTemplate(t: Partial<Template>): string | null {

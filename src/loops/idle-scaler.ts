@@ -1,5 +1,5 @@
-// The idle scaler: an app with no request for its idle time goes to sleep (process stopped;
-// code, env, database and history kept). Timer semantics: from the last request (or the start,
+// The idle scaler: an app with no request for its idle time goes to sleep (process frozen when the
+// runtime can, which it stops later by itself, else stopped; code, env, database and history kept). Timer semantics: from the last request (or the start,
 // when nothing came since), never from the wake. Clock and interval are injectable for tests.
 import { periodic } from '../lib/periodic'
 import type { AppDoc } from '../data/apps.repo'
@@ -9,7 +9,7 @@ import type { Runtime } from '../runtime/types'
 /** What the scaler needs. */
 export interface IdleScalerDeps {
   repos: Pick<Repos, 'apps' | 'settings'>
-  runtime: Pick<Runtime, 'stop' | 'running'>
+  runtime: Pick<Runtime, 'stop' | 'running' | 'freeze'>
   /** When the app last got a request, as seen by this process (ms since epoch). */
   lastRequestAt: (appId: string) => number | undefined
   /** When the serving instance started (ms since epoch). */
@@ -36,9 +36,10 @@ export function startIdleScaler(deps: IdleScalerDeps, intervalMs = 15_000) {
       if (!app) continue
       const idleMinutes = Math.max(app.settings?.idleMinutes ?? 15, minimum)
       if (!isIdle(now(), idleMinutes, deps.lastRequestAt(appId), deps.startedAt(appId))) continue
-      await deps.runtime.stop(appId)
+      const frozen = (await deps.runtime.freeze?.(appId)) ?? false
+      if (!frozen) await deps.runtime.stop(appId)
       await deps.repos.apps.update(appId, { status: 'sleeping' })
-      deps.log?.(`[idle] ${app.slug} sleeps after ${idleMinutes} min without requests`)
+      deps.log?.(`[idle] ${app.slug} sleeps after ${idleMinutes} min without requests${frozen ? ' (frozen first)' : ''}`)
       slept.push(appId)
     }
     return slept

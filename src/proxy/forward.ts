@@ -33,8 +33,43 @@ function limited(body: ReadableStream<Uint8Array>, limit: number, onExceeded: ()
   )
 }
 
-/** The forward link. */
+/** Deadlines of in-flight requests under one coarse timer, instead of a timer (and a combined
+ *  abort signal) per request: the warm path stays cheap. Precision is `tickMs`. */
+export function deadlines(tickMs = 100) {
+  const live = new Set<{ at: number; ctrl: AbortController }>()
+  let timer: Timer | null = null
+  const tick = () => {
+    const now = performance.now()
+    for (const d of live) {
+      if (d.at > now) continue
+      live.delete(d)
+      d.ctrl.abort()
+    }
+    if (!live.size && timer) {
+      clearInterval(timer)
+      timer = null
+    }
+  }
+  return {
+    /** An abort signal that fires `ms` from now (± tickMs) unless `done` is called first. */
+    add(ms: number) {
+      const d = { at: performance.now() + ms, ctrl: new AbortController() }
+      live.add(d)
+      if (!timer) {
+        timer = setInterval(tick, tickMs)
+        timer.unref?.()
+      }
+      return d
+    },
+    done: (d: { ctrl: AbortController }) => void live.delete(d as { at: number; ctrl: AbortController }),
+    size: () => live.size,
+  }
+}
+
+/** The forward link. A client that goes away cancels the response stream, which closes the
+ *  upstream connection; a request still waiting for its headers runs until the timeout. */
 export function forward(opts: ForwardOptions): Handler {
+  const timeouts = deadlines(Math.min(100, Math.max(10, opts.timeoutMs / 10)))
   return async (pr: ProxyRequest) => {
     const { request, match, endpoint } = pr
     if (!endpoint) throw new Error('forward called without an endpoint')
@@ -47,8 +82,8 @@ export function forward(opts: ForwardOptions): Handler {
       return tooBig()
     }
     let exceeded = false
-    const ctrl = new AbortController()
-    const timer = setTimeout(() => ctrl.abort(), opts.timeoutMs)
+    const deadline = timeouts.add(opts.timeoutMs)
+    const ctrl = deadline.ctrl
     try {
       const res = await fetch(endpoint.baseUrl + match.path, {
         method: request.method,
@@ -58,7 +93,7 @@ export function forward(opts: ForwardOptions): Handler {
         }),
         body: hasBody ? limited(request.body!, opts.bodyLimit, () => (exceeded = true)) : undefined,
         redirect: 'manual',
-        signal: AbortSignal.any([ctrl.signal, request.signal]),
+        signal: ctrl.signal,
         decompress: false,
         unix: endpoint.unix,
         duplex: 'half',
@@ -85,7 +120,7 @@ export function forward(opts: ForwardOptions): Handler {
         appName: pr.app.name, requestId: pr.requestId, code: 'bad_gateway',
       })
     } finally {
-      clearTimeout(timer)
+      timeouts.done(deadline)
     }
   }
 }

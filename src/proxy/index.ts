@@ -68,15 +68,16 @@ export function createProxy(s: Services): ProxyHandler {
     return match ? handle(request, match, server) : null
   }) as ProxyHandler
   entry.invoke = async (appId, req) => {
-    const doc = await s.deps.repos.apps.byId(appId)
-    if (!doc) return { status: 404, headers: {}, body: '', traceback: null, error: 'the app no longer exists', cold: false }
+    const app = await s.directory.byId(appId)
+    if (!app) return { status: 404, headers: {}, body: '', traceback: null, error: 'the app no longer exists', cold: false }
     const path = req.path.startsWith('/') ? req.path : `/${req.path}`
-    const request = new Request(`http://platform.internal/app/${doc.slug}${path}`, {
+    const request = new Request(`http://platform.internal/app/${app.slug}${path}`, {
       method: req.method, headers: { ...req.headers, host: 'platform.internal' },
       body: req.method === 'GET' || req.method === 'HEAD' ? undefined : req.body,
     })
     const match = matchApp(request.url, null)!
-    const pr = { request, match, app: { id: doc._id, slug: doc.slug, name: doc.name }, requestId: nanoid(16), clientIp: '127.0.0.1', started: performance.now(), cold: false } as Parameters<typeof chain>[0]
+    const requestId = nanoid(16)
+    const pr = { request, match, app, requestId, clientIp: '127.0.0.1', started: performance.now(), cold: false } as Parameters<typeof chain>[0]
     try {
       const res = await chain(pr)
       const body = await res.text()
@@ -85,12 +86,12 @@ export function createProxy(s: Services): ProxyHandler {
       const ra = Number(res.headers.get('retry-after'))
       const failed = res.status >= 500
       return {
-        status: res.status, headers, body, traceback: pr.traceback ?? null, cold: pr.cold,
+        status: res.status, headers, body, traceback: pr.traceback ?? null, cold: pr.cold, requestId,
         error: failed ? pr.error ?? (pr.traceback ? errorLine(pr.traceback) : `HTTP ${res.status}`) : null,
         retryAfterSec: Number.isFinite(ra) && ra > 0 ? ra : undefined,
       }
     } catch (err) {
-      return { status: null, headers: {}, body: '', traceback: null, error: (err as Error).message, cold: pr.cold }
+      return { status: null, headers: {}, body: '', traceback: null, error: (err as Error).message, cold: pr.cold, requestId }
     }
   }
   return entry

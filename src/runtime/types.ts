@@ -28,7 +28,7 @@ export interface Endpoint {
 
 /** Something the runtime noticed about an app: output lines and instance exits. */
 export type RuntimeEvent =
-  | { type: 'log'; appId: string; instanceId: string; stream: 'stdout' | 'stderr' | 'system'; line: string; at: Date }
+  | { type: 'log'; appId: string; instanceId: string; stream: 'stdout' | 'stderr' | 'system'; line: string; at: Date; requestId?: string }
   | { type: 'exit'; appId: string; instanceId: string; version: number; reason: string; expected: boolean }
 
 /** Raised when a version cannot start; carries the app's own traceback when there is one. */
@@ -52,6 +52,9 @@ export interface Runtime {
   running(): string[]
   /** Stops an app's instances; its code stays. */
   stop(appId: string): Promise<void>
+  /** Puts an idle app to sleep keeping its process frozen: the next start of the same spec resumes
+   *  it in about a millisecond; the runtime stops it for real later. False when it cannot. */
+  freeze?(appId: string): Promise<boolean>
   /** Stops an app and deletes everything the runtime keeps for it. */
   remove(appId: string): Promise<void>
   /** Subscribes to runtime events; returns the unsubscribe function. */

@@ -10,14 +10,18 @@ import { createProxy } from '../../src/proxy'
 import { startPlatform, type TestPlatform } from '../helpers/platform'
 
 const APP = `
+import logging
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 app = FastAPI()
 calls = {"flaky": 0}
+log = logging.getLogger("app")
+logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
 
 @app.post("/flaky")
 def flaky():
     calls["flaky"] += 1
+    print(f"flaky attempt {calls['flaky']}")
     if calls["flaky"] < 3:
         return JSONResponse({"error": "not yet"}, status_code=503)
     return {"ok": True, "calls": calls["flaky"]}
@@ -33,6 +37,22 @@ def bad():
 @app.post("/echo")
 async def echo(request: Request):
     return {"got": (await request.body()).decode()}
+
+@app.post("/logged")
+async def logged(request: Request):
+    body = (await request.body()).decode()
+    calls[body] = calls.get(body, 0) + 1
+    print(f"handling {body}")
+    log.warning("warned about %s", body)
+    if body.startswith("job") and calls[body] == 1:
+        raise RuntimeError(f"first try of {body} fails")
+    return {"ok": body}
+
+@app.post("/slow")
+def slow():
+    import time
+    time.sleep(0.8)
+    return {"slow": True}
 
 @app.get("/tick")
 @app.post("/tick")
@@ -87,6 +107,35 @@ describe('runs', () => {
     const gaps = [1, 2].map((i) => new Date(done.attempts[i].startedAt).getTime() - new Date(done.attempts[i - 1].finishedAt).getTime())
     expect(gaps[1]!).toBeGreaterThan(gaps[0]!)
     expect(JSON.parse(done.response.body)).toEqual({ ok: true, calls: 3 })
+  }, 20_000)
+
+  test('run detail lists the lines the app printed and logged during each attempt, and only those', async () => {
+    const mine = await p.json('POST', `/api/invoke/${app.id}/logged`, { token, body: 'job-A' })
+    // another request printing at the same time must not show up in this run
+    await p.call('POST', `/app/${app.slug}/logged`, { body: 'other-B' })
+    await waitRun(mine.body.run_id, final)
+    const run = await waitRun(mine.body.run_id, (r) => r.logs.filter((l: any) => l.attempt === 2).length >= 2, 5000)
+    expect(run.status).toBe('succeeded')
+    expect(run.attempts.map((a: any) => a.status)).toEqual([500, 200])
+    expect(run.attempts.every((a: any) => /^[A-Za-z0-9_-]{16}$/.test(a.requestId))).toBe(true)
+    const lines = run.logs.map((l: any) => `${l.attempt} ${l.stream} ${l.line}`)
+    expect(lines).toContain('1 stdout handling job-A')
+    expect(lines).toContain('1 stderr WARNING warned about job-A')
+    expect(lines).toContain('2 stdout handling job-A')
+    expect(lines).toContain('2 stderr WARNING warned about job-A')
+    // the traceback the runner printed for the failed attempt is the app's output of that request too
+    expect(lines.some((l: string) => l.startsWith('1 stderr') && l.includes('RuntimeError: first try of job-A fails'))).toBe(true)
+    expect(lines.join('\n')).not.toContain('other-B')
+    expect(lines.join('\n')).not.toContain('\x1e')
+    // the dashboard's run detail shows them
+    const detail = await (await p.call('GET', `/apps/${app.id}/runs/${run.id}`, { token })).text()
+    expect(detail).toContain('handling job-A')
+    expect(detail).toContain('App logs')
+    expect(detail).toContain(run.attempts[1].requestId)
+    // the log store keeps the request id with each line; untagged lines stay untagged
+    const stored = await p.services.deps.repos.logs.query(app.id, { q: 'other-B', limit: 10 })
+    expect(stored.length).toBeGreaterThan(0)
+    expect(stored.every((l) => l.requestId && !run.attempts.some((a: any) => a.requestId === l.requestId))).toBe(true)
   }, 20_000)
 
   test('a run that always fails ends dead after 3 attempts with the traceback; replay makes a linked run (ACCEPTANCE 24)', async () => {
@@ -148,14 +197,52 @@ describe('runs', () => {
   })
 
   test('a run left running by a platform that died is retried once its lease expires (ACCEPTANCE 22)', async () => {
-    const doc = await p.services.deps.repos.apps.byId(app.id)
-    const run = await p.services.runs.enqueue(doc!, 'invoke', { method: 'POST', path: '/echo', headers: {}, body: 'orphan' })
-    // what a kill -9 mid-run leaves behind: running, leased, never finished
-    await p.services.deps.repos.runs.update(run._id, { status: 'running', leaseUntil: new Date(Date.now() + 1000), nextAttemptAt: new Date(0) })
-    const done = await waitRun(run._id, final)
+    const doc = (await p.services.deps.repos.apps.byId(app.id))!
+    // what a kill -9 mid-run leaves behind: running, leased by a process that is gone, never finished
+    const now = new Date()
+    const id = `run_orphan${nanoid(8)}`
+    await p.services.deps.repos.runs.insert({
+      _id: id, appId: doc._id, ownerId: doc.ownerId, trigger: 'invoke', request: { method: 'POST', path: '/echo', headers: {}, body: 'orphan' },
+      status: 'running', attempts: [], maxAttempts: 3, nextAttemptAt: new Date(0), leaseUntil: new Date(now.getTime() + 1000), createdAt: now, updatedAt: now,
+    })
+    expect((await p.json('GET', `/api/runs/${id}`, { token })).body.status).toBe('running')
+    const done = await waitRun(id, final)
     expect(done.status).toBe('succeeded')
+    expect(new Date(done.attempts[0].startedAt).getTime()).toBeGreaterThanOrEqual(now.getTime() + 1000)
     expect(JSON.parse(done.response.body)).toEqual({ got: 'orphan' })
   })
+
+  test('per-app concurrency holds; a run waiting for a slot here can be cancelled; ended runs are stored once', async () => {
+    const ids: string[] = []
+    for (let i = 0; i < 6; i++) ids.push((await p.json('POST', `/api/invoke/${app.id}/slow`, { token, body: {} })).body.run_id)
+    // the first four start at once (the default per-app limit); the others wait in this process
+    const waiting = (await p.json('GET', `/api/runs/${ids[5]}`, { token })).body
+    expect(waiting.status).toBe('queued')
+    const cancelled = await p.json('POST', `/api/runs/${ids[5]}/cancel`, { token })
+    expect(cancelled.body.status).toBe('cancelled')
+    expect((await p.json('GET', `/api/runs/${ids[0]}`, { token })).body.status).toBe('running')
+    const running = (await p.json('GET', `/api/apps/${app.id}/runs?status=running`, { token })).body.runs.map((r: any) => r.id)
+    expect(running).toContain(ids[0])
+    expect(running).not.toContain(ids[4])
+    expect((await p.json('POST', `/api/runs/${ids[0]}/cancel`, { token })).status).toBe(409)
+    const done = await Promise.all(ids.slice(0, 5).map((id) => waitRun(id, final)))
+    expect(done.map((r) => r.status)).toEqual(Array(5).fill('succeeded'))
+    const spans = done.map((r) => [new Date(r.attempts[0].startedAt).getTime(), new Date(r.attempts[0].finishedAt).getTime()])
+    const maxOverlap = Math.max(...spans.map(([a]) => spans.filter(([x, y]) => x <= a && a < y).length))
+    expect(maxOverlap).toBeLessThanOrEqual(4)
+    await Bun.sleep(100)
+    expect((await p.json('GET', `/api/runs/${ids[5]}`, { token })).body.status).toBe('cancelled')
+    expect((await p.json('GET', `/api/runs/${ids[5]}`, { token })).body.attempts).toHaveLength(0)
+    // a second record of an ended run (a re-run after a crash between the two steps) keeps the first
+    const repo = p.services.deps.repos.runs
+    const first = (await repo.get(ids[0]!))!
+    await repo.finish([{ ...first, status: 'dead' }])
+    expect((await repo.get(ids[0]!))!.status).toBe('succeeded')
+    // concurrent inserts of one id: exactly one wins, the other caller alone gets the error
+    const dup = { ...first, _id: `run_dup${nanoid(6)}`, status: 'queued' as const, nextAttemptAt: new Date(Date.now() + 3600_000), leaseUntil: null }
+    const outcomes = await Promise.allSettled([repo.insert(dup), repo.insert(dup), repo.insert({ ...dup, _id: `${dup._id}b` })])
+    expect(outcomes.map((o) => o.status).sort()).toEqual(['fulfilled', 'fulfilled', 'rejected'])
+  }, 20_000)
 
   test('cancel works on a queued run only', async () => {
     const doc = await p.services.deps.repos.apps.byId(app.id)
@@ -204,6 +291,54 @@ describe('cron', () => {
   })
 })
 
+describe('cron editing', () => {
+  test('PATCH changes only the fields sent; invalid expressions and timezones are refused with the reason', async () => {
+    const c = (await p.json('POST', `/api/apps/${app.id}/cron`, { token, body: { expr: '0 3 * * *', path: '/tick', body: '{"a":1}' } })).body
+    const r = await p.json('PATCH', `/api/apps/${app.id}/cron/${c.id}`, { token, body: { expr: '*/5 * * * *', timezone: 'Europe/Paris' } })
+    expect(r.status).toBe(200)
+    expect(r.body).toMatchObject({ id: c.id, expr: '*/5 * * * *', timezone: 'Europe/Paris', method: 'POST', path: '/tick', body: '{"a":1}', enabled: true })
+    expect(new Date(r.body.next[1]).getTime() - new Date(r.body.next[0]).getTime()).toBe(5 * 60_000)
+    const bad = await p.json('PATCH', `/api/apps/${app.id}/cron/${c.id}`, { token, body: { expr: '*/5 * * *  99' } })
+    expect(bad.status).toBe(400)
+    expect(bad.body.message).toContain('invalid cron trigger')
+    expect((await p.json('PATCH', `/api/apps/${app.id}/cron/${c.id}`, { token, body: { timezone: 'Nowhere/Atlantis' } })).status).toBe(400)
+    expect((await p.json('PATCH', `/api/apps/${app.id}/cron/${c.id}`, { token, body: { method: 'BREW' } })).status).toBe(400)
+    const off = await p.json('PATCH', `/api/apps/${app.id}/cron/${c.id}`, { token, body: { enabled: false, method: 'GET', path: '/tock' } })
+    expect(off.body).toMatchObject({ expr: '*/5 * * * *', enabled: false, method: 'GET', path: '/tock', next: [] })
+    expect((await p.json('GET', `/api/apps/${app.id}/cron`, { token })).body.cron.find((t: any) => t.id === c.id).expr).toBe('*/5 * * * *')
+    expect((await p.json('PATCH', `/api/apps/${app.id}/cron/cron_nope`, { token, body: { enabled: true } })).status).toBe(404)
+    const other = await p.user()
+    expect((await p.json('PATCH', `/api/apps/${app.id}/cron/${c.id}`, { token: other.token, body: { enabled: true } })).status).toBe(404)
+    await p.json('DELETE', `/api/apps/${app.id}/cron/${c.id}`, { token })
+  })
+
+  test('the panel edits a trigger in place: the form keeps what was typed and shows why it was refused; preview follows the typing', async () => {
+    const form = { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://localhost:8080' }
+    const c = (await p.json('POST', `/api/apps/${app.id}/cron`, { token, body: { expr: '0 3 * * *', path: '/tick' } })).body
+    const edit = await (await p.call('GET', `/apps/${app.id}/cron/${c.id}/edit`, { token })).text()
+    expect(edit).toContain(`hx-put="/apps/${app.id}/cron/${c.id}"`)
+    expect(edit).toContain('value="0 3 * * *"')
+    expect(edit).toContain('next: ')
+    const refused = await (await p.call('PUT', `/apps/${app.id}/cron/${c.id}`, { token, headers: form, body: 'expr=0+25+*+*+*&method=PUT&path=%2Fnightly&timezone=UTC&body=&hasEnabled=1&enabled=true' })).text()
+    expect(refused).toContain('invalid cron trigger')
+    expect(refused).toContain('value="0 25 * * *"')
+    expect(refused).toContain('value="/nightly"')
+    expect(refused).toContain('<option selected>PUT</option>')
+    const saved = await (await p.call('PUT', `/apps/${app.id}/cron/${c.id}`, { token, headers: form, body: 'expr=30+2+*+*+1&method=GET&path=%2Fnightly&timezone=Asia%2FTokyo&body=%7B%22x%22%3A1%7D&hasEnabled=1' })).text()
+    expect(saved).not.toContain('invalid')
+    expect(saved).toContain('30 2 * * 1')
+    const t = (await p.json('GET', `/api/apps/${app.id}/cron`, { token })).body.cron.find((x: any) => x.id === c.id)
+    expect(t).toMatchObject({ expr: '30 2 * * 1', method: 'GET', path: '/nightly', timezone: 'Asia/Tokyo', body: '{"x":1}', enabled: false })
+    const good = await (await p.call('GET', `/apps/${app.id}/cron/preview?expr=${encodeURIComponent('*/10 * * * *')}&timezone=UTC`, { token })).text()
+    expect(good).toMatch(/next: \d{4}-\d\d-\d\d \d\d:\d0/)
+    const bad = await (await p.call('GET', `/apps/${app.id}/cron/preview?expr=${encodeURIComponent('*/10 * * *')}&timezone=UTC`, { token })).text()
+    expect(bad).toContain('invalid cron trigger')
+    const xss = await (await p.call('GET', `/apps/${app.id}/cron/preview?expr=${encodeURIComponent('<img src=x onerror=alert(1)>')}&timezone=UTC`, { token })).text()
+    expect(xss).not.toContain('<img')
+    await p.json('DELETE', `/api/apps/${app.id}/cron/${c.id}`, { token })
+  })
+})
+
 describe('dashboard panels', () => {
   test('runs, run detail with attempts and traceback, cron add/toggle/delete with errors in place', async () => {
     const page = await (await p.call('GET', `/apps/${app.id}`, { token })).text()
@@ -217,7 +352,8 @@ describe('dashboard panels', () => {
     expect(bad).toContain('invalid cron trigger')
     const ok = await (await p.call('POST', `/apps/${app.id}/cron`, { token, body: 'expr=0+3+*+*+*&method=POST&path=%2Ftick&timezone=UTC', headers: form })).text()
     expect(ok).toContain('0 3 * * *')
-    expect(ok).toContain('next ')
+    expect(ok).toContain('>Edit</button>')
+    expect(ok).not.toContain('disabled</span>')
   })
 })
 

@@ -40,10 +40,13 @@ describe('platform killed mid-run', () => {
       const app = (await json('POST', '/api/apps', { name: 'survivor', files }, token)).body
       expect(app.status).toBe('running')
       const run = (await json('POST', `/api/invoke/${app.id}/slow`, {}, token)).body
+      let seen = ''
       for (let i = 0; i < 50; i++) {
-        if ((await json('GET', `/api/runs/${run.run_id}`, undefined, token)).body.status === 'running') break
+        seen = (await json('GET', `/api/runs/${run.run_id}`, undefined, token)).body.status
+        if (seen === 'running') break
         await Bun.sleep(50)
       }
+      expect(seen).toBe('running')
       proc.kill('SIGKILL')
       await proc.exited
       ;({ proc, base } = await startMain(env))

@@ -159,3 +159,86 @@ describe('platform restart (ACCEPTANCE 28)', () => {
     expect(reqs.body.requests.length).toBe(2)
   })
 })
+
+describe('frozen tier', () => {
+  const PID_APP = { 'app.py': 'import os\nfrom fastapi import FastAPI\napp = FastAPI()\n@app.get("/")\ndef r():\n    return {"pid": os.getpid(), "x": os.environ.get("X")}\n' }
+  const state = (pid: number) => {
+    try {
+      return require('node:fs').readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[0] as string
+    } catch {
+      return 'gone'
+    }
+  }
+  const waitStopped = async (pid: number) => {
+    for (let i = 0; i < 40 && state(pid) !== 'T'; i++) await Bun.sleep(25) // signals land asynchronously
+    return state(pid)
+  }
+  const waitGone = async (pid: number) => {
+    for (let i = 0; i < 100 && !['gone', 'Z'].includes(state(pid)); i++) await Bun.sleep(50)
+    return state(pid)
+  }
+
+  test('an idle app is frozen first (wakes in milliseconds, same process), then stopped; env changes and the frozen limit are honoured', async () => {
+    const q = await startPlatform({ FROZEN_SECONDS: '1', MAX_FROZEN: '1' })
+    try {
+      const u = await q.user()
+      const rt = q.services.deps.runtime
+      const a = await q.json('POST', '/api/apps', { token: u.token, body: { name: 'icy', files: PID_APP, env: { X: 'one' } } })
+      const first = (await (await q.call('GET', '/app/icy/')).json()) as { pid: number; x: string }
+      let now = Date.now()
+      const scaler = startIdleScaler({
+        repos: q.services.deps.repos, runtime: rt, now: () => now,
+        lastRequestAt: (id) => q.services.recorder.lastRequestAt(id), startedAt: (id) => rt.endpoint(id)?.startedAt,
+      }, 3_600_000)
+      try {
+        now += 16 * 60_000
+        expect(await scaler.tick()).toContain(a.body.id)
+        expect(rt.endpoint(a.body.id)).toBeUndefined()
+        expect(await waitStopped(first.pid)).toBe('T') // stopped, not running
+        expect((await q.json('GET', `/api/apps/${a.body.id}`, { token: u.token })).body.status).toBe('sleeping')
+
+        // wake from the frozen tier: the same process, a cold start of a few ms
+        const r = await q.call('GET', '/app/icy/')
+        expect(r.status).toBe(200)
+        expect(((await r.json()) as { pid: number }).pid).toBe(first.pid)
+        const wake = Number(r.headers.get('server-timing')!.match(/dur=([\d.]+)/)![1])
+        expect(wake).toBeLessThan(1000)
+        expect(state(first.pid)).not.toBe('T')
+
+        // frozen, then its env changes: the next wake starts a new process with the new env
+        now += 16 * 60_000
+        expect(await scaler.tick()).toContain(a.body.id)
+        expect((await q.json('PUT', `/api/apps/${a.body.id}/env`, { token: u.token, body: { env: { X: 'two' } } })).status).toBe(200)
+        const changed = (await (await q.call('GET', '/app/icy/')).json()) as { pid: number; x: string }
+        expect(changed).toMatchObject({ x: 'two' })
+        expect(changed.pid).not.toBe(first.pid)
+        expect(await waitGone(first.pid)).not.toBe('T')
+
+        // frozen past FROZEN_SECONDS: stopped for real, and it holds no process
+        now += 16 * 60_000
+        expect(await scaler.tick()).toContain(a.body.id)
+        expect(await waitStopped(changed.pid)).toBe('T')
+        expect(['gone', 'Z']).toContain(await waitGone(changed.pid))
+        const again = (await (await q.call('GET', '/app/icy/')).json()) as { pid: number }
+        expect(again.pid).not.toBe(changed.pid)
+
+        // at most MAX_FROZEN=1: freezing a second app stops the first one
+        const b = await q.json('POST', '/api/apps', { token: u.token, body: { name: 'icier', files: PID_APP } })
+        const bPid = ((await (await q.call('GET', '/app/icier/')).json()) as { pid: number }).pid
+        now += 16 * 60_000
+        const slept = await scaler.tick()
+        expect(slept).toContain(a.body.id)
+        expect(slept).toContain(b.body.id)
+        await waitStopped(bPid)
+        await waitGone(again.pid)
+        const frozenNow = [state(again.pid), state(bPid)].filter((s) => s === 'T').length
+        expect(frozenNow).toBe(1)
+        for (const name of ['icy', 'icier']) expect((await q.call('GET', `/app/${name}/`)).status).toBe(200)
+      } finally {
+        await scaler.stop()
+      }
+    } finally {
+      await q.close()
+    }
+  })
+})

@@ -94,6 +94,8 @@ describe('kubernetes driver (fake cluster)', () => {
     expect(rt.endpoint('app1')).toBe(ep)
     c.lines[0]!('hello from the pod')
     expect(events).toContainEqual(expect.objectContaining({ type: 'log', appId: 'app1', instanceId: 'pod-1', line: 'hello from the pod' }))
+    c.lines[0]!('\x1ereq_123\x1fhandling it')
+    expect(events.at(-1)).toMatchObject({ type: 'log', line: 'handling it', requestId: 'req_123' })
     await rt.close()
   })
 

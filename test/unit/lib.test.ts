@@ -5,6 +5,8 @@ import { signJwt, verifyJwt } from '../../src/lib/jwt'
 import { KeyedMutex, SingleFlight } from '../../src/lib/keyed-mutex'
 import { FailureLimiter } from '../../src/lib/ratelimit'
 import { slugify } from '../../src/lib/slug'
+import { ReadCoalescer } from '../../src/lib/coalesce'
+import { untag } from '../../src/runtime/log-tag'
 
 describe('crypto', () => {
   const key = deriveKey('s'.repeat(48), 'secrets')
@@ -91,5 +93,44 @@ describe('concurrency helpers', () => {
     expect(l.retryAfter('k')).toBe(1)
     now = 1001
     expect(l.retryAfter('k')).toBe(0)
+  })
+})
+
+describe('request tags in app output', () => {
+  test('the first tag names the request; every tag is stripped; untagged lines pass as they are', () => {
+    expect(untag('plain line')).toEqual({ line: 'plain line', requestId: null })
+    expect(untag('\x1eabc_DEF-1\x1fhello')).toEqual({ line: 'hello', requestId: 'abc_DEF-1' })
+    expect(untag('\x1er1\x1fhalf \x1er2\x1fother half')).toEqual({ line: 'half other half', requestId: 'r1' })
+    // not a tag: characters outside the id alphabet stay in the line
+    expect(untag('\x1ebad id\x1fx')).toEqual({ line: '\x1ebad id\x1fx', requestId: null })
+  })
+})
+
+describe('ReadCoalescer', () => {
+  test('overlapping reads share one call and get their own copies; a write in between starts a fresh read', async () => {
+    const c = new ReadCoalescer()
+    let calls = 0
+    let value = 1
+    const read = () => c.read('k', async () => {
+      calls++
+      const v = value
+      await Bun.sleep(20)
+      return { v }
+    })
+    const [a, b] = await Promise.all([read(), read()])
+    expect(calls).toBe(1)
+    expect(a).toEqual({ v: 1 })
+    expect(b).toEqual({ v: 1 })
+    expect(a).not.toBe(b)
+    const first = read()
+    await c.write(async () => {
+      value = 2
+    })
+    const second = read() // began after the write finished: must not join the older read
+    expect(await first).toEqual({ v: 1 })
+    expect(await second).toEqual({ v: 2 })
+    expect(calls).toBe(3)
+    await read()
+    expect(calls).toBe(4) // finished reads are not cached
   })
 })

@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'bun:test'
+import { deadlines } from '../../src/proxy/forward'
 import { downstreamHeaders, readTraceback, upstreamHeaders } from '../../src/proxy/headers'
 import { matchApp } from '../../src/proxy/resolve'
 
@@ -43,5 +44,19 @@ describe('headers', () => {
     expect(out.has('x-fp-traceback')).toBe(false)
     expect(out.has('connection')).toBe(false)
     expect(readTraceback(h)).toBe('Traceback…')
+  })
+})
+
+describe('deadlines (one coarse timer for every in-flight request)', () => {
+  test('a deadline past its time aborts; one marked done never does; the timer stops when none is left', async () => {
+    const d = deadlines(10)
+    const late = d.add(30)
+    const early = d.add(30)
+    d.done(early)
+    expect(d.size()).toBe(1)
+    await Bun.sleep(80)
+    expect(late.ctrl.signal.aborted).toBe(true)
+    expect(early.ctrl.signal.aborted).toBe(false)
+    expect(d.size()).toBe(0)
   })
 })

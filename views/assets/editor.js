@@ -171,7 +171,8 @@
   connect()
 
   // ---- test panel
-  $('t-send').onclick = function () {
+  // Sends what the panel holds to the deployed app through the proxy; resolves with what it showed.
+  function send() {
     const method = $('t-method').value
     let path = $('t-path').value || '/'
     if (path[0] !== '/') path = '/' + path
@@ -185,18 +186,46 @@
     }
     const t0 = performance.now()
     const base = '/app/' + data.slug
-    fetch(base + path, { method: method, headers: headers, body: method === 'GET' || method === 'DELETE' ? undefined : body, credentials: 'omit' })
+    return fetch(base + path, { method: method, headers: headers, body: method === 'GET' || method === 'DELETE' ? undefined : body, credentials: 'omit' })
       .then(function (r) {
         return r.text().then(function (t) {
+          const shown = { status: r.status, label: r.status + ' ' + r.statusText, latency: Math.round(performance.now() - t0) + ' ms' + (r.headers.get('server-timing') ? ' · woke up' : '') }
           $('t-result').hidden = false
-          const st = $('t-status'); text(st, r.status + ' ' + r.statusText); st.className = 'status-' + String(r.status)[0]
-          text($('t-latency'), Math.round(performance.now() - t0) + ' ms' + (r.headers.get('server-timing') ? ' · woke up' : ''))
+          const st = $('t-status'); text(st, shown.label); st.className = 'status-' + String(r.status)[0]
+          text($('t-latency'), shown.latency)
           const hs = []; r.headers.forEach(function (v, k) { hs.push(k + ': ' + v) }); text($('t-resp-headers'), hs.join('\n'))
           let pretty = t; try { pretty = JSON.stringify(JSON.parse(t), null, 2) } catch (e) {}
           text($('t-resp-body'), pretty)
+          shown.body = pretty
+          return shown
         })
-      }).catch(function (e) { $('t-result').hidden = false; text($('t-status'), 'Network error'); text($('t-resp-body'), e.message) })
+      }).catch(function (e) {
+        $('t-result').hidden = false; text($('t-status'), 'Network error'); text($('t-resp-body'), e.message)
+        return { status: 0, label: 'Network error', latency: '', body: e.message }
+      })
   }
+  $('t-send').onclick = send
+
+  // ---- guide calls: one click fills the test panel, sends it, and shows the answer next to the guide
+  document.querySelectorAll('#guide-calls .call').forEach(function (b) {
+    b.onclick = function () {
+      $('t-method').value = b.dataset.method
+      $('t-path').value = b.dataset.path
+      $('t-body').value = b.dataset.body || ''
+      $('t-headers').value = ''
+      const got = b.querySelector('.got'); text(got, '…'); got.className = 'got'
+      send().then(function (shown) {
+        const expect = Number(b.dataset.expect || 0)
+        text(got, String(shown.status || '!') + (expect ? (shown.status === expect ? ' ✓' : ' ✗') : ''))
+        got.className = 'got status-' + String(shown.status)[0]
+        $('g-result').hidden = false
+        const st = $('g-status'); text(st, b.dataset.method + ' ' + b.dataset.path + ' → ' + shown.label); st.className = 'status-' + String(shown.status)[0]
+        text($('g-latency'), shown.latency)
+        text($('g-body'), shown.body.length > 4000 ? shown.body.slice(0, 4000) + '\n…' : shown.body)
+      })
+    }
+  })
+  if (document.querySelector('[data-pane=guide]')) tab('guide')
 
   // ---- env drawer
   function envRow(name, value, masked) {

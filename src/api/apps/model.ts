@@ -8,7 +8,9 @@ const envValues = t.Record(t.String({ maxLength: 128 }), t.Union([t.String(), t.
 /** POST /api/apps */
 export const createApp = t.Object({
   name: t.String({ maxLength: 100 }),
-  files,
+  /** Start from a template (built-in or a user template the caller may see) instead of `files`. */
+  template: t.Optional(t.String({ maxLength: 60 })),
+  files: t.Optional(files),
   entrypoint: t.Optional(entrypoint),
   env: t.Optional(envValues),
   deploy: t.Optional(t.Boolean()),

@@ -30,8 +30,12 @@ export const appsApi = (s: Services) => {
     .get('/', async ({ principal }) => ({ apps: (await s.apps.list(principal.user.id)).map(view) }), { auth: true })
     .post('/', async ({ principal, body, set }) => {
       const owner = principal.user.id
-      let app = await s.apps.create(owner, body)
-      if (body.env) app = await s.apps.setEnv(owner, app._id, body.env)
+      const tpl = body.template ? await s.catalog.resolve(principal.user, body.template) : null
+      let app = await s.apps.create(owner, tpl
+        ? { name: body.name, files: body.files ?? tpl.files, entrypoint: body.entrypoint ?? tpl.entrypoint, template: tpl.name }
+        : { ...body, files: body.files ?? {} })
+      const env = { ...(tpl?.env ?? {}), ...(body.env ?? {}) }
+      if (Object.keys(env).length) app = await s.apps.setEnv(owner, app._id, env)
       set.status = 201
       if (body.deploy === false) return { ...view(app), version: null }
       const out = await deployOutcome(owner, app._id)

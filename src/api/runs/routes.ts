@@ -50,7 +50,10 @@ export const runsApi = (s: Services, proxy: ProxyHandler) => {
       set.status = reused ? 200 : 202
       return { run_id: run._id, status: run.status, status_url: `${s.deps.config.baseUrl}/api/runs/${run._id}`, reused }
     }, { parse: 'none' })
-    .get('/api/runs/:id', async ({ principal, params }) => runView(await s.runs.get(principal.user.id, params.id) as never), { auth: true })
+    .get('/api/runs/:id', async ({ principal, params }) => {
+      const run = await s.runs.get(principal.user.id, params.id)
+      return { ...runView(run as never), logs: await s.runs.logs(run) }
+    }, { auth: true })
     .post('/api/runs/:id/replay', async ({ principal, params, set }) => {
       set.status = 202
       return runView(await s.runs.replay(principal.user.id, params.id) as never)
@@ -79,6 +82,9 @@ export const runsApi = (s: Services, proxy: ProxyHandler) => {
     }, { auth: true, body: cronBody })
     .put('/api/apps/:id/cron/:cid', async ({ principal, params, body }) =>
       s.cron.update(await s.apps.get(principal.user.id, params.id), params.cid, body), { auth: true, body: cronBody })
+    // PATCH: only the fields sent change (the others keep their values)
+    .patch('/api/apps/:id/cron/:cid', async ({ principal, params, body }) =>
+      s.cron.update(await s.apps.get(principal.user.id, params.id), params.cid, body), { auth: true, body: t.Partial(cronBody) })
     .delete('/api/apps/:id/cron/:cid', async ({ principal, params }) => {
       await s.cron.remove(await s.apps.get(principal.user.id, params.id), params.cid)
       return { ok: true }

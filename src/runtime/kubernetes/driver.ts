@@ -2,6 +2,7 @@
 // platform applies server-side, watches until a pod of the wanted spec is Ready, and routes to by pod IP.
 import { KubeConfig } from '@kubernetes/client-node'
 import { KeyedMutex } from '../../lib/keyed-mutex'
+import { untag } from '../log-tag'
 import type { AppSpec, Endpoint, Runtime, RuntimeEvent } from '../types'
 import { StartError } from '../types'
 import { createApi, type KubeApi } from './api'
@@ -95,8 +96,9 @@ export function createKubernetesRuntime(opts: KubernetesRuntimeOptions, given: P
     const tries = logTries.get(p.name) ?? 0
     if (follows.has(p.name) || !p.started || p.deleting || tries >= 3 || (tries > 0 && !p.ready)) return
     logTries.set(p.name, tries + 1)
-    follows.set(p.name, deps.follow(p, (line) => {
-      emit({ type: 'log', appId: p.appId, instanceId: p.name, stream: 'stdout', line, at: new Date() })
+    follows.set(p.name, deps.follow(p, (raw) => {
+      const { line, requestId } = untag(raw) // lines printed while serving a request carry its id
+      emit({ type: 'log', appId: p.appId, instanceId: p.name, stream: 'stdout', line, at: new Date(), ...(requestId ? { requestId } : {}) })
     }, (msg) => {
       follows.delete(p.name)
       if (tries + 1 >= 3) log(`[kubernetes] ${msg}`)

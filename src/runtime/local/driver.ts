@@ -15,11 +15,17 @@ export interface LocalRuntimeOptions {
   python: string
   runnerDir: string
   startTimeoutMs: number
+  /** How long an idle instance stays frozen before it is stopped (0: freezing is off). */
+  frozenMs?: number
+  /** Most instances frozen at once; the oldest is stopped first. */
+  maxFrozen?: number
   log?: (msg: string) => void
 }
 
 interface Instance extends Endpoint {
   appId: string
+  /** What the instance runs (code, env, limits): a frozen one is resumed only for the same. */
+  fingerprint: string
   pid: number
   socketPath: string
   stopping: boolean
@@ -32,6 +38,20 @@ interface Pending {
 }
 
 const IS_ROOT = process.getuid?.() === 0
+
+/** Everything of a spec that an instance bakes in at start. */
+export const fingerprint = (spec: AppSpec) =>
+  Bun.hash(JSON.stringify([spec.hash, spec.version, spec.entrypoint, spec.env, spec.limits, spec.uid ?? null])).toString(36)
+
+/** Sends `sig` to an instance's process group; false when it is gone. */
+function signalGroup(pid: number, sig: NodeJS.Signals): boolean {
+  try {
+    process.kill(-pid, sig)
+    return true
+  } catch {
+    return false
+  }
+}
 
 /** Directories on the way to `file` that other uids cannot traverse (apps could not import from there). */
 export function privateDirs(file: string): string[] {
@@ -69,10 +89,11 @@ export function createLocalRuntime(opts: LocalRuntimeOptions): Runtime & { zygot
   const current = new Map<string, Instance>() // appId → serving instance
   const byId = new Map<string, Instance>() // instanceId → any live instance
   const pending = new Map<string, Pending>()
+  const frozen = new Map<string, { inst: Instance; timer: Timer }>() // appId → stopped (SIGSTOP) instance
 
-  const logServer = startLogServer(join(runDir, 'logs.sock'), (instanceId, stream, line) => {
+  const logServer = startLogServer(join(runDir, 'logs.sock'), (instanceId, stream, line, requestId) => {
     const inst = byId.get(instanceId)
-    if (inst) emit({ type: 'log', appId: inst.appId, instanceId, stream, line, at: new Date() })
+    if (inst) emit({ type: 'log', appId: inst.appId, instanceId, stream, line, at: new Date(), ...(requestId ? { requestId } : {}) })
   })
 
   zygote.onEvent((e: ZygoteEvent) => {
@@ -93,6 +114,12 @@ export function createLocalRuntime(opts: LocalRuntimeOptions): Runtime & { zygot
       rmSync(inst.socketPath, { force: true })
       const wasCurrent = current.get(inst.appId)?.instanceId === inst.instanceId
       if (wasCurrent) current.delete(inst.appId)
+      const cold = frozen.get(inst.appId)
+      if (cold?.inst === inst) {
+        clearTimeout(cold.timer)
+        frozen.delete(inst.appId)
+        inst.stopping = true // a frozen app is asleep: its end is no crash
+      }
       emit({ type: 'exit', appId: inst.appId, instanceId: inst.instanceId, version: inst.version, reason, expected: inst.stopping })
     }
   })
@@ -130,30 +157,49 @@ export function createLocalRuntime(opts: LocalRuntimeOptions): Runtime & { zygot
 
   async function stopInstance(inst: Instance, graceMs = 5000): Promise<void> {
     inst.stopping = true
-    if (!inst.pid || !byId.has(inst.instanceId)) return
-    try {
-      process.kill(-inst.pid, 'SIGTERM')
-    } catch {
-      return
+    const cold = frozen.get(inst.appId)
+    if (cold?.inst === inst) {
+      clearTimeout(cold.timer)
+      frozen.delete(inst.appId)
     }
+    if (!inst.pid || !byId.has(inst.instanceId)) return
+    signalGroup(inst.pid, 'SIGCONT') // a frozen process handles SIGTERM only once it runs again
+    if (!signalGroup(inst.pid, 'SIGTERM')) return
     const deadline = Date.now() + graceMs
     while (byId.has(inst.instanceId) && Date.now() < deadline) await Bun.sleep(20)
-    if (byId.has(inst.instanceId)) {
-      try {
-        process.kill(-inst.pid, 'SIGKILL')
-      } catch {}
+    if (byId.has(inst.instanceId)) signalGroup(inst.pid, 'SIGKILL')
+  }
+
+  /** Resumes the app's frozen instance if it runs exactly `spec`; stops it otherwise. */
+  async function thaw(spec: AppSpec): Promise<Instance | null> {
+    const cold = frozen.get(spec.appId)
+    if (!cold) return null
+    clearTimeout(cold.timer)
+    frozen.delete(spec.appId)
+    const { inst } = cold
+    if (inst.fingerprint !== fingerprint(spec) || !byId.has(inst.instanceId) || !signalGroup(inst.pid, 'SIGCONT')) {
+      void stopInstance(inst)
+      return null
     }
+    // Let both sides notice keep-alive connections the app closes as its timers catch up.
+    await Bun.sleep(1)
+    if (!byId.has(inst.instanceId)) return null
+    inst.startedAt = Date.now()
+    current.set(spec.appId, inst)
+    return inst
   }
 
   return {
     name: 'local',
     zygote,
     async start(spec: AppSpec): Promise<Endpoint> {
+      const resumed = await thaw(spec)
+      if (resumed) return resumed
       const codeDir = writeCode(spec)
       const instanceId = nanoid(10)
       const socketPath = join(runDir, `${instanceId}.sock`)
       const inst: Instance = {
-        instanceId, appId: spec.appId, version: spec.version, pid: 0, socketPath, stopping: false,
+        instanceId, appId: spec.appId, fingerprint: fingerprint(spec), version: spec.version, pid: 0, socketPath, stopping: false,
         unix: socketPath, baseUrl: 'http://app.local', startedAt: 0,
       }
       const paths = appPaths(appsDir, spec.appId, spec.hash)
@@ -191,6 +237,21 @@ export function createLocalRuntime(opts: LocalRuntimeOptions): Runtime & { zygot
     running: () => [...current.keys()],
     discard(appId, instanceId) {
       if (current.get(appId)?.instanceId === instanceId) current.delete(appId)
+    },
+    async freeze(appId) {
+      const inst = current.get(appId)
+      if (!inst || !opts.frozenMs || !inst.pid || pending.has(inst.instanceId)) return false
+      current.delete(appId)
+      if (!signalGroup(inst.pid, 'SIGSTOP')) return false
+      const timer = setTimeout(() => void stopInstance(inst), opts.frozenMs)
+      timer.unref?.()
+      frozen.set(appId, { inst, timer })
+      const max = opts.maxFrozen ?? 16
+      for (const [, oldest] of frozen) {
+        if (frozen.size <= max) break
+        void stopInstance(oldest.inst) // Map order: the longest frozen first
+      }
+      return true
     },
     async stop(appId) {
       const inst = current.get(appId)

@@ -3,6 +3,7 @@
 // so a print loop cannot flood the platform (ACCEPTANCE 5).
 import type { Socket, UnixSocketListener } from 'bun'
 import { rmSync } from 'node:fs'
+import { untag } from '../log-tag'
 
 /** Caps on app output. */
 export const LOG_LIMITS = { maxLine: 8192, linesPerSecond: 200 }
@@ -15,8 +16,8 @@ interface Conn {
   decoder: TextDecoder
 }
 
-/** Listener of one instance's output: one call per complete line. */
-export type LineSink = (instanceId: string, stream: 'stdout' | 'stderr' | 'system', line: string) => void
+/** Listener of one instance's output: one call per complete line, with the request it was printed for. */
+export type LineSink = (instanceId: string, stream: 'stdout' | 'stderr' | 'system', line: string, requestId: string | null) => void
 
 /** A rate limiter per instance: a token bucket refilled every second. */
 class Budget {
@@ -45,10 +46,12 @@ class Budget {
 export function startLogServer(path: string, sink: LineSink): { stop(): void; forget(id: string): void } {
   rmSync(path, { force: true })
   const budget = new Budget()
-  const emit = (c: Conn, line: string) => {
+  const emit = (c: Conn, raw: string) => {
     const { ok, dropped } = budget.take(c.instanceId, Date.now())
-    if (dropped) sink(c.instanceId, 'system', `… ${dropped} lines dropped (over ${LOG_LIMITS.linesPerSecond} lines/s)`)
-    if (ok) sink(c.instanceId, c.stream, line.length > LOG_LIMITS.maxLine ? line.slice(0, LOG_LIMITS.maxLine) + ' …[truncated]' : line)
+    if (dropped) sink(c.instanceId, 'system', `… ${dropped} lines dropped (over ${LOG_LIMITS.linesPerSecond} lines/s)`, null)
+    if (!ok) return
+    const { line, requestId } = untag(raw)
+    sink(c.instanceId, c.stream, line.length > LOG_LIMITS.maxLine ? line.slice(0, LOG_LIMITS.maxLine) + ' …[truncated]' : line, requestId)
   }
   const flushLines = (c: Conn) => {
     let nl: number

@@ -54,6 +54,7 @@ export const adminScreens = (s: Services) => {
         for (const a of await apps.list(params.id!)) {
           await s.apps.remove(params.id!, a._id)
         }
+        await s.catalog.removeOwner(params.id!)
         await users.remove(params.id!)
       }
       return html(UsersTable({ users: await rows(), me: p.user.id, message: 'User and their apps deleted.' }) as string)

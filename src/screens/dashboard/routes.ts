@@ -2,7 +2,8 @@
 import { Elysia } from 'elysia'
 import { Dashboard, RequestDetail, RequestsTable, VersionsList } from '../../../views/screens/dashboard/dashboard'
 import { DocumentsView } from '../../../views/screens/dashboard/database'
-import { CronPanel, RunDetail, RunsTable } from '../../../views/screens/dashboard/runs'
+import { CronPanel, CronPreview, RunDetail, RunsTable, type CronDraft, type CronEditing } from '../../../views/screens/dashboard/runs'
+import { preview } from '../../domain/cron'
 import { DomainError } from '../../domain/errors'
 import type { Principal } from '../../domain/auth'
 import type { Services } from '../../domain/services'
@@ -34,16 +35,28 @@ export const dashboardScreens = (s: Services) => {
     return (await s.apps.requests(owner, id, { limit: 25 })).requests
   }
   const versions = async (owner: string, id: string) => s.apps.versions(owner, id)
-  const cronAction = async (p: Principal, id: string, fn: (app: Awaited<ReturnType<typeof s.apps.get>>) => Promise<unknown>) => {
-    let error: string | undefined
+  const cronPanel = async (p: Principal, id: string, editing?: CronEditing) => {
+    const app = await s.apps.get(p.user.id, id)
+    return html(CronPanel({ appId: app._id, cron: s.cron.list(app) as never, editing }) as string)
+  }
+  /** Runs a trigger change; when it is refused, the form comes back with what was typed and the reason. */
+  const cronAction = async (p: Principal, id: string, formId: string, draft: CronDraft | null, fn: (app: Awaited<ReturnType<typeof s.apps.get>>) => Promise<unknown>) => {
     try {
       await fn(await s.apps.get(p.user.id, id))
     } catch (err) {
-      if (!(err instanceof DomainError) || err.status === 404) throw err
-      error = err.message
+      if (!(err instanceof DomainError) || err.status === 404 || !draft) throw err
+      return cronPanel(p, id, { id: formId, values: draft, error: err.message, preview: draft.expr ? preview(draft) : undefined })
     }
-    const app = await s.apps.get(p.user.id, id)
-    return html(CronPanel({ appId: app._id, cron: s.cron.list(app) as never, error }) as string)
+    return cronPanel(p, id)
+  }
+  /** A trigger form's fields (strings only; an unchecked box sends nothing). */
+  const draftOf = (body: unknown): CronDraft => {
+    const f = (body ?? {}) as Record<string, unknown>
+    const str = (k: string) => (typeof f[k] === 'string' ? (f[k] as string) : undefined)
+    return {
+      expr: str('expr'), timezone: str('timezone'), method: str('method'), path: str('path'), body: str('body'),
+      enabled: f.hasEnabled ? f.enabled === 'true' : true,
+    }
   }
   const documents = async (p: Principal, params: Record<string, string>, q: Record<string, string | undefined>) => {
     const app = await s.apps.get(p.user.id, params.id!)
@@ -67,7 +80,7 @@ export const dashboardScreens = (s: Services) => {
           error: v.error, currentVersion: app.currentVersion, lastRequestAt: v.lastRequestAt, idleMinutes: app.settings.idleMinutes,
           wakes: await s.apps.wakeStats(app._id), requests: await requests(p.user.id, app._id), versions: await versions(p.user.id, app._id),
           database: { ...s.database.describe(app), collections: await s.database.collections(app).catch(() => []) },
-          runs: (await s.runs.list(app._id, { limit: 20 })) as never, cron: s.cron.list(app) as never, baseUrl: s.deps.config.baseUrl,
+          runs: (await s.runs.list(app._id, { limit: 20 })).map((r) => ({ ...r, id: r._id })) as never, cron: s.cron.list(app) as never, baseUrl: s.deps.config.baseUrl,
         },
       }) as string)
     }))
@@ -101,27 +114,43 @@ export const dashboardScreens = (s: Services) => {
     }))
     .get('/apps/:id/runs', owned(s, async (p, { params }) => {
       const app = await s.apps.get(p.user.id, params.id!)
-      return html(RunsTable({ appId: app._id, runs: (await s.runs.list(app._id, { limit: 20 })) as never }) as string)
+      return html(RunsTable({ appId: app._id, runs: (await s.runs.list(app._id, { limit: 20 })).map((r) => ({ ...r, id: r._id })) as never }) as string)
     }))
     .get('/apps/:id/runs/:rid', owned(s, async (p, { params }) => {
       await s.apps.get(p.user.id, params.id!)
       const r = await s.runs.get(p.user.id, params.rid!)
-      return html(RunDetail({ r: { ...r, id: r._id } as never }) as string)
+      return html(RunDetail({ r: { ...r, id: r._id } as never, logs: await s.runs.logs(r) }) as string)
     }))
     .post('/apps/:id/runs/:rid/replay', owned(s, async (p, { params }) => {
       const app = await s.apps.get(p.user.id, params.id!)
       await s.runs.replay(p.user.id, params.rid!)
-      return html(RunsTable({ appId: app._id, runs: (await s.runs.list(app._id, { limit: 20 })) as never }) as string)
+      return html(RunsTable({ appId: app._id, runs: (await s.runs.list(app._id, { limit: 20 })).map((r) => ({ ...r, id: r._id })) as never }) as string)
     }))
-    .post('/apps/:id/cron', owned(s, async (p, { params, body }) => cronAction(p, params.id!, async (app) => {
-      const f = (body ?? {}) as Record<string, string>
-      await s.cron.add(app, { expr: f.expr, method: f.method, path: f.path, timezone: f.timezone })
-    })))
-    .post('/apps/:id/cron/:cid/toggle', owned(s, async (p, { params }) => cronAction(p, params.id!, async (app) => {
+    .get('/apps/:id/cron', owned(s, async (p, { params }) => cronPanel(p, params.id!)))
+    .get('/apps/:id/cron/preview', owned(s, async (p, { params, query }) => {
+      await s.apps.get(p.user.id, params.id!)
+      const d = draftOf(query)
+      return html((d.expr?.trim() ? CronPreview(preview(d)) : '<span class="cron-next">Type an expression to see its next runs.</span>') as string)
+    }))
+    .get('/apps/:id/cron/:cid/edit', owned(s, async (p, { params }) => {
+      const app = await s.apps.get(p.user.id, params.id!)
+      const t = (app.cron ?? []).find((x) => x.id === params.cid)
+      if (!t) return cronPanel(p, app._id)
+      return cronPanel(p, app._id, { id: t.id, values: t, preview: preview(t) })
+    }))
+    .post('/apps/:id/cron', owned(s, async (p, { params, body }) => {
+      const d = draftOf(body)
+      return cronAction(p, params.id!, 'new', d, (app) => s.cron.add(app, d))
+    }))
+    .put('/apps/:id/cron/:cid', owned(s, async (p, { params, body }) => {
+      const d = draftOf(body)
+      return cronAction(p, params.id!, params.cid!, d, (app) => s.cron.update(app, params.cid!, d))
+    }))
+    .post('/apps/:id/cron/:cid/toggle', owned(s, async (p, { params }) => cronAction(p, params.id!, params.cid!, null, async (app) => {
       const t = (app.cron ?? []).find((x) => x.id === params.cid)
       await s.cron.update(app, params.cid!, { enabled: !t?.enabled })
     })))
-    .delete('/apps/:id/cron/:cid', owned(s, async (p, { params }) => cronAction(p, params.id!, (app) => s.cron.remove(app, params.cid!))))
+    .delete('/apps/:id/cron/:cid', owned(s, async (p, { params }) => cronAction(p, params.id!, params.cid!, null, (app) => s.cron.remove(app, params.cid!))))
     .get('/apps/:id/db/:name', owned(s, async (p, { params, query }) => documents(p, params, query ?? {})))
     .delete('/apps/:id/db/:name/:docId', owned(s, async (p, { params, body }) => {
       const app = await s.apps.get(p.user.id, params.id!)

@@ -19,12 +19,12 @@ export const editorScreens = (s: Services) =>
       const v = appView(s.deps, app)
       const current = app.currentVersion ? await s.deps.repos.apps.version(app._id, app.currentVersion) : null
       const draftDiffers = !current || current.hash !== hashFiles(app.draft.files, app.draft.entrypoint)
-      const guide = s.templates.find((t) => t.name === app.template)?.guide ?? ''
+      const { guide, calls } = await s.catalog.guideFor(p.user, app.template)
       return html(Editor({
         user: shellUser(p),
         data: {
           id: app._id, name: app.name, slug: app.slug, url: v.url, status: v.status, files: app.draft.files,
-          entrypoint: app.draft.entrypoint, currentVersion: app.currentVersion, draftDiffers, guide,
+          entrypoint: app.draft.entrypoint, currentVersion: app.currentVersion, draftDiffers, guide, calls,
         },
       }) as string)
     } catch (err) {

@@ -3,6 +3,7 @@ import { Page, type ShellUser } from '../../layouts/page'
 import { Ago, HttpStatus, StatusBadge } from '../../components/status'
 import { DatabasePanel, type CollectionRow } from './database'
 import { CronPanel, RunsTable, TriggerSnippets, type CronRow, type RunRow } from './runs'
+import { SaveTemplateDialog } from '../templates/save'
 
 /** One request row. */
 export interface RequestRow {
@@ -100,7 +101,11 @@ export function VersionsList({ appId, versions, message }: { appId: string; vers
                       Deploy this version
                     </button>
                   )}{' '}
-                  <button class="btn sm" hx-post={`/apps/${appId}/versions/${v.version}/clone`}>Clone</button>
+                  <button class="btn sm" hx-post={`/apps/${appId}/versions/${v.version}/clone`}>Clone</button>{' '}
+                  <button class="btn sm" type="button" data-version={String(v.version)}
+                    onclick="var d=document.getElementById('save-template');document.getElementById('save-template-version').value=this.dataset.version;document.getElementById('save-template-heading').textContent='Save v'+this.dataset.version+' as a template';document.getElementById('save-template-result').textContent='';d.showModal()">
+                    Save as template
+                  </button>
                 </td>
               </tr>
             ))}
@@ -164,10 +169,11 @@ export function Dashboard({ user, d }: { user: ShellUser; d: DashboardData }) {
         <div id="runs" hx-get={`/apps/${d.id}/runs`} hx-trigger="fp:runs from:body throttle:1s">{RunsTable({ appId: d.id, runs: d.runs })}</div>
         <div id="run-detail"></div>
       </div>
-      <div class="grid-2" style="margin-top:16px">
-        <div class="panel"><h2>Cron</h2>{CronPanel({ appId: d.id, cron: d.cron })}</div>
-        <div class="panel"><h2>Triggers</h2>{TriggerSnippets({ baseUrl: d.baseUrl, appId: d.id })}</div>
+      <div class="panel" style="margin-top:16px">
+        <div class="panel-head"><h2>Cron</h2><span class="faint">each tick calls the app and is recorded as a run</span></div>
+        {CronPanel({ appId: d.id, cron: d.cron })}
       </div>
+      <div class="panel" style="margin-top:16px"><h2>Triggers</h2>{TriggerSnippets({ baseUrl: d.baseUrl, appId: d.id })}</div>
       <div class="grid-2" style="margin-top:16px">
         <div class="panel">
           <h2>Settings</h2>
@@ -191,6 +197,7 @@ export function Dashboard({ user, d }: { user: ShellUser; d: DashboardData }) {
           </form>
         </div>
       </div>
+      <SaveTemplateDialog appId={d.id} />
     </Page>
   )
 }

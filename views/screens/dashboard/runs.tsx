@@ -7,7 +7,7 @@ export interface RunRow {
   trigger: string
   status: string
   request: { method: string; path: string }
-  attempts: { n: number; status: number | null; durationMs: number; error: string | null; cold: boolean; startedAt: Date }[]
+  attempts: { n: number; status: number | null; durationMs: number; error: string | null; cold: boolean; startedAt: Date; requestId?: string | null }[]
   createdAt: Date
   replayOf?: string | null
 }
@@ -19,9 +19,29 @@ export interface CronRow {
   timezone: string
   method: string
   path: string
+  body?: string
   enabled: boolean
   next: Date[]
   lastRunAt?: Date | null
+}
+
+/** What a trigger form shows: the values typed so far (kept when they are refused). */
+export interface CronDraft {
+  expr?: string
+  timezone?: string
+  method?: string
+  path?: string
+  body?: string
+  enabled?: boolean
+}
+
+/** A trigger form being edited ('new' is the add form) and why its last submit was refused. */
+export interface CronEditing {
+  id: string
+  values: CronDraft
+  error?: string
+  /** The next runs of the values shown (or why they are refused). */
+  preview?: { next: Date[]; timezone: string; error?: string }
 }
 
 const STATUS_CLASS: Record<string, string> = { succeeded: 'running', dead: 'error', failed: 'error', queued: 'waking', running: 'waking', cancelled: 'draft' }
@@ -50,60 +70,160 @@ export function RunsTable({ appId, runs }: { appId: string; runs: RunRow[] }) {
   )
 }
 
-/** One run in detail: attempts, response, traceback. */
-export function RunDetail({ r }: { r: RunRow & { response?: { status: number; body: string } | null; traceback?: string | null; error?: string | null } }) {
-  return (
-    <div class="panel" style="margin-top:12px">
-      <div class="panel-head"><h2 class="mono" safe>{r.id}</h2>{r.replayOf ? <span class="pill" safe>{`replay of ${r.replayOf}`}</span> : ''}</div>
-      <table>
-        <thead><tr><th>#</th><th>Started</th><th>Status</th><th>Duration</th><th>Error</th></tr></thead>
-        <tbody>
-          {r.attempts.map((a) => (
-            <tr>
-              <td safe>{String(a.n)}</td>
-              <td><Ago at={a.startedAt} />{a.cold ? <span class="pill cold" style="margin-left:6px">cold</span> : ''}</td>
-              <td safe>{a.status === null ? '—' : String(a.status)}</td>
-              <td class="mono" safe>{`${a.durationMs} ms`}</td>
-              <td class="err" safe>{a.error ?? ''}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {r.response ? <><h3 style="margin:12px 0 6px">Response</h3><pre class="code" safe>{r.response.body || '(empty)'}</pre></> : ''}
-      {r.traceback ? <><h3 style="margin:12px 0 6px">Traceback</h3><pre class="code tb" safe>{r.traceback}</pre></> : ''}
-    </div>
-  )
+/** One line the app printed during an attempt. */
+export interface RunLogRow {
+  attempt: number
+  at: Date
+  stream: string
+  line: string
 }
 
-/** Cron triggers with their next runs, and the add form. */
-export function CronPanel({ appId, cron, error }: { appId: string; cron: CronRow[]; error?: string }) {
+type DetailRun = RunRow & {
+  appId: string
+  status: string
+  request: { method: string; path: string; body?: string }
+  maxAttempts?: number
+  finishedAt?: Date | null
+  nextAttemptAt?: Date | null
+  response?: { status: number; body: string } | null
+  traceback?: string | null
+  error?: string | null
+  attempts: (RunRow['attempts'][number] & { requestId?: string | null })[]
+}
+
+const clock = (d: Date | string) => new Date(d).toISOString().slice(11, 23)
+
+/** One run in detail: request, attempts, the app's log lines per attempt, response, traceback. */
+export function RunDetail({ r, logs }: { r: DetailRun; logs: RunLogRow[] }) {
+  const ended = ['succeeded', 'failed', 'dead', 'cancelled'].includes(r.status)
   return (
-    <div id="cron">
-      {error ? <div class="alert" safe>{error}</div> : ''}
-      {cron.length ? (
+    <div class="panel run-detail" id={`run-${r.id}`}>
+      <div class="panel-head">
+        <h2 class="mono" safe>{r.id}</h2>
+        <span class={`badge ${STATUS_CLASS[r.status] ?? ''}`} safe>{r.status}</span>
+        <span class="pill" safe>{r.trigger}</span>
+        {r.replayOf ? <span class="pill" safe>{`replay of ${r.replayOf}`}</span> : ''}
+        <button class="btn sm" hx-post={`/apps/${r.appId}/runs/${r.id}/replay`} hx-target="#runs">Replay</button>
+        <button class="btn sm" type="button" onclick="this.closest('.run-detail').remove()" aria-label="Close run detail">Close</button>
+      </div>
+      <dl class="kv">
+        <dt>Request</dt><dd class="mono" safe>{`${r.request.method} ${r.request.path}`}</dd>
+        <dt>Queued</dt><dd><Ago at={r.createdAt} /></dd>
+        <dt>Attempts</dt><dd safe>{`${r.attempts.length}${r.maxAttempts ? ` of ${r.maxAttempts}` : ''}${!ended && r.attempts.length && r.nextAttemptAt ? ` · next at ${clock(r.nextAttemptAt)} UTC` : ''}`}</dd>
+        {r.finishedAt ? <><dt>Ended</dt><dd><Ago at={r.finishedAt} /></dd></> : ''}
+        {r.error ? <><dt>Error</dt><dd class="err" safe>{r.error}</dd></> : ''}
+      </dl>
+      {r.request.body ? <><h3 class="run-h">Request body</h3><pre class="code" safe>{r.request.body}</pre></> : ''}
+      <h3 class="run-h">Attempts</h3>
+      {r.attempts.length ? (
         <table>
+          <thead><tr><th>#</th><th>Started</th><th>Status</th><th>Duration</th><th>Request id</th><th>Error</th></tr></thead>
           <tbody>
-            {cron.map((t) => (
+            {r.attempts.map((a) => (
               <tr>
-                <td class="mono" safe>{t.expr}</td>
-                <td class="mono" safe>{`${t.method} ${t.path}`}</td>
-                <td class="faint">{t.enabled ? <span safe>{`next ${t.next[0] ? new Date(t.next[0]).toISOString().replace('T', ' ').slice(0, 16) : '—'} ${t.timezone}`}</span> : 'disabled'}</td>
-                <td style="text-align:right">
-                  <button class="btn sm" hx-post={`/apps/${appId}/cron/${t.id}/toggle`} hx-target="#cron" hx-swap="outerHTML">{t.enabled ? 'Disable' : 'Enable'}</button>{' '}
-                  <button class="btn sm danger" hx-delete={`/apps/${appId}/cron/${t.id}`} hx-target="#cron" hx-swap="outerHTML">Delete</button>
-                </td>
+                <td safe>{String(a.n)}</td>
+                <td><Ago at={a.startedAt} />{a.cold ? <span class="pill cold" style="margin-left:6px">cold</span> : ''}</td>
+                <td>{a.status === null ? <span class="faint">—</span> : <span class={`status-${String(a.status)[0]}`} safe>{String(a.status)}</span>}</td>
+                <td class="mono" safe>{`${a.durationMs} ms`}</td>
+                <td class="mono faint" safe>{a.requestId ?? '—'}</td>
+                <td class="err" safe>{a.error ?? ''}</td>
               </tr>
             ))}
           </tbody>
         </table>
-      ) : <div class="muted">No cron triggers.</div>}
-      <form class="row" style="margin-top:10px;flex-wrap:wrap" hx-post={`/apps/${appId}/cron`} hx-target="#cron" hx-swap="outerHTML">
-        <input name="expr" class="mono" placeholder="*/5 * * * *" required style="max-width:150px" aria-label="Cron expression" />
-        <select name="method" style="max-width:90px"><option>POST</option><option>GET</option></select>
-        <input name="path" class="mono" placeholder="/tasks/cleanup" value="/" style="max-width:200px" aria-label="Path" />
-        <input name="timezone" placeholder="UTC" value="UTC" style="max-width:120px" aria-label="Timezone" />
-        <button class="btn sm" type="submit">Add trigger</button>
-      </form>
+      ) : <div class="muted">{r.status === 'running' ? 'The first attempt is running.' : 'No attempt yet.'}</div>}
+      <h3 class="run-h">App logs <span class="faint">lines printed or logged while serving this run</span></h3>
+      {logs.length ? (
+        <div class="logs run-logs">
+          {logs.map((l) => (
+            <div class={`l ${l.stream}`}><span class="t" safe>{`#${l.attempt} ${clock(l.at)}`}</span><span safe>{l.line}</span></div>
+          ))}
+        </div>
+      ) : <div class="muted">The app printed nothing while serving this run.</div>}
+      {r.response ? <><h3 class="run-h">Response <span class={`status-${String(r.response.status)[0]}`} safe>{String(r.response.status)}</span></h3><pre class="code" safe>{r.response.body || '(empty)'}</pre></> : ''}
+      {r.traceback ? <><h3 class="run-h">Traceback</h3><pre class="code tb" safe>{r.traceback}</pre></> : ''}
+    </div>
+  )
+}
+
+/** A time as "2026-11-23 02:30" on the trigger's own clock. */
+const when = (d: Date | string, timeZone = 'UTC') => {
+  try {
+    return new Date(d).toLocaleString('sv-SE', { timeZone, hour12: false }).slice(0, 16)
+  } catch {
+    return new Date(d).toISOString().replace('T', ' ').slice(0, 16)
+  }
+}
+
+/** The next runs of an expression, or why it is refused (the form's live preview). */
+export function CronPreview({ next, timezone, error }: { next: Date[]; timezone: string; error?: string }) {
+  if (error) return <span class="cron-next bad" safe>{error}</span>
+  return <span class="cron-next" safe>{`next: ${next.map((d) => when(d, timezone)).join(' · ')} (${timezone})`}</span>
+}
+
+/** The form that adds (`id` = 'new') or edits a trigger; typing updates the next-runs preview. */
+function CronForm({ appId, editing }: { appId: string; editing: CronEditing }) {
+  const v = editing.values
+  const isNew = editing.id === 'new'
+  const method = (v.method ?? 'POST').toUpperCase()
+  const target = isNew ? { 'hx-post': `/apps/${appId}/cron` } : { 'hx-put': `/apps/${appId}/cron/${editing.id}` }
+  const fid = `cron-${editing.id}`
+  // typing in the expression or the timezone refreshes the next-runs preview (htmx active search)
+  const live = { 'hx-get': `/apps/${appId}/cron/preview`, 'hx-include': `#${fid}-form`, 'hx-target': `#${fid}-preview`, 'hx-trigger': 'input changed delay:250ms', 'hx-swap': 'innerHTML' }
+  return (
+    <form class="cron-form" id={`${fid}-form`} {...target} hx-target="#cron" hx-swap="outerHTML">
+      {editing.error ? <div class="alert wide" role="alert" safe>{editing.error}</div> : ''}
+      <div><label for={`${fid}-expr`}>Cron expression</label><input id={`${fid}-expr`} name="expr" class="mono" placeholder="*/5 * * * *" required value={v.expr ?? ''} autocomplete="off" {...live} /></div>
+      <div><label for={`${fid}-method`}>Method</label>
+        <select id={`${fid}-method`} name="method">{['POST', 'GET', 'PUT', 'PATCH', 'DELETE'].map((m) => <option selected={m === method} safe>{m}</option>)}</select>
+      </div>
+      <div><label for={`${fid}-path`}>Path</label><input id={`${fid}-path`} name="path" class="mono" placeholder="/tasks/cleanup" value={v.path ?? '/'} /></div>
+      <div><label for={`${fid}-tz`}>Timezone</label><input id={`${fid}-tz`} name="timezone" placeholder="UTC" value={v.timezone ?? 'UTC'} autocomplete="off" {...live} /></div>
+      <div class="wide"><label for={`${fid}-body`}>Body <span class="faint">(sent as JSON; optional)</span></label><textarea id={`${fid}-body`} name="body" placeholder='{"task": "cleanup"}' safe>{v.body ?? ''}</textarea></div>
+      <div class="wide" id={`${fid}-preview`} aria-live="polite">
+        {editing.preview && !(editing.error && editing.preview.error === editing.error) ? CronPreview(editing.preview) : <span class="cron-next">{editing.error ? '' : 'Type an expression to see its next runs.'}</span>}
+      </div>
+      <div class="actions">
+        <input type="hidden" name="hasEnabled" value="1" />
+        <label class="row" style="margin:0;gap:6px;color:var(--text)"><input type="checkbox" name="enabled" value="true" style="width:auto" checked={v.enabled !== false} />Enabled</label>
+        <span style="flex:1"></span>
+        {isNew ? '' : <button class="btn sm" type="button" hx-get={`/apps/${appId}/cron`} hx-target="#cron" hx-swap="outerHTML">Cancel</button>}
+        <button class="btn sm primary" type="submit">{isNew ? 'Add trigger' : 'Save trigger'}</button>
+      </div>
+    </form>
+  )
+}
+
+/** Cron triggers with their next runs: edit, enable/disable and delete each; the add form below. */
+export function CronPanel({ appId, cron, editing }: { appId: string; cron: CronRow[]; editing?: CronEditing }) {
+  const adding: CronEditing = editing?.id === 'new' ? editing : { id: 'new', values: {} }
+  return (
+    <div id="cron">
+      {cron.length ? (
+        <table>
+          <thead><tr><th>Schedule</th><th>Calls</th><th>Next</th><th>Last</th><th></th></tr></thead>
+          <tbody>
+            {cron.map((t) =>
+              editing?.id === t.id ? (
+                <tr class="cron-edit"><td colspan="5">{CronForm({ appId, editing })}</td></tr>
+              ) : (
+                <tr>
+                  <td><span class="mono" safe>{t.expr}</span><div class="faint" safe>{t.timezone}</div></td>
+                  <td class="mono" safe>{`${t.method} ${t.path}`}</td>
+                  <td class="faint">{t.enabled ? <span safe>{t.next.slice(0, 2).map((d) => when(d, t.timezone)).join(', ') || '—'}</span> : <span class="badge draft">disabled</span>}</td>
+                  <td class="faint"><Ago at={t.lastRunAt} /></td>
+                  <td style="text-align:right;white-space:nowrap">
+                    <button class="btn sm" hx-get={`/apps/${appId}/cron/${t.id}/edit`} hx-target="#cron" hx-swap="outerHTML">Edit</button>{' '}
+                    <button class="btn sm" hx-post={`/apps/${appId}/cron/${t.id}/toggle`} hx-target="#cron" hx-swap="outerHTML">{t.enabled ? 'Disable' : 'Enable'}</button>{' '}
+                    <button class="btn sm danger" hx-delete={`/apps/${appId}/cron/${t.id}`} hx-target="#cron" hx-swap="outerHTML" hx-confirm="Delete this cron trigger?">Delete</button>
+                  </td>
+                </tr>
+              ),
+            )}
+          </tbody>
+        </table>
+      ) : <div class="muted">No cron triggers yet: add one below.</div>}
+      {editing && editing.id !== 'new' ? '' : <><h3 class="run-h">Add a trigger</h3>{CronForm({ appId, editing: adding })}</>}
     </div>
   )
 }

@@ -1,6 +1,7 @@
 // The editor: files on the left, Monaco in the middle, test panel / deploy / env on the right.
 import { Page, type ShellUser } from '../../layouts/page'
 import { StatusBadge } from '../../components/status'
+import { GuidePane, type GuideCall } from '../../components/guide'
 
 /** What the editor needs to start (embedded as JSON for views/assets/editor.js). */
 export interface EditorData {
@@ -14,6 +15,8 @@ export interface EditorData {
   currentVersion: number | null
   draftDiffers: boolean
   guide: string
+  /** The template's calls, ready to run from the guide tab. */
+  calls: GuideCall[]
 }
 
 /** JSON for a <script type="application/json"> block: `<` escaped so it cannot end the block. */
@@ -59,7 +62,7 @@ export function Editor({ user, data }: { user: ShellUser; data: EditorData }) {
             <button type="button" data-tab="test" class="on">Test</button>
             <button type="button" data-tab="deploy">Deploy</button>
             <button type="button" data-tab="env">Env</button>
-            {data.guide ? <button type="button" data-tab="guide">Guide</button> : ''}
+            {data.guide || data.calls.length ? <button type="button" data-tab="guide">Guide</button> : ''}
           </div>
           <div class="side-body">
             <div data-pane="test">
@@ -100,9 +103,9 @@ export function Editor({ user, data }: { user: ShellUser; data: EditorData }) {
               </div>
               <div id="env-msg" class="faint" style="margin-top:6px"></div>
             </div>
-            {data.guide ? (
+            {data.guide || data.calls.length ? (
               <div data-pane="guide" hidden>
-                <pre class="code" style="white-space:pre-wrap" safe>{data.guide}</pre>
+                <GuidePane guide={data.guide} calls={data.calls} />
               </div>
             ) : ''}
           </div>

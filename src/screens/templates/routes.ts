@@ -1,0 +1,61 @@
+// Template actions from the browser: save an app version as a template (dashboard), and rename,
+// retitle, publish, unpublish, delete from the gallery. Errors come back as an alert fragment.
+import { Elysia } from 'elysia'
+import { SavedTemplate } from '../../../views/screens/templates/save'
+import type { Principal } from '../../domain/auth'
+import { DomainError } from '../../domain/errors'
+import type { Services } from '../../domain/services'
+import { html, redirect } from '../../plugins/html'
+import { requireUser } from '../session'
+
+type Ctx = { request: Request; params: Record<string, string>; body?: unknown }
+
+const alert = (message: string, status: number) => html(`<div class="alert" role="alert">${Bun.escapeHTML(message)}</div>`, status)
+
+/** Runs an action for a signed-in user; domain errors become an alert with their status. */
+function action(s: Services, fn: (p: Principal, c: Ctx) => Promise<Response>) {
+  return async (c: Ctx) => {
+    const p = await requireUser(s, c.request)
+    if (p instanceof Response) return p
+    try {
+      return await fn(p, c)
+    } catch (err) {
+      if (err instanceof DomainError) return alert(err.message, err.status)
+      throw err
+    }
+  }
+}
+
+const field = (body: unknown, name: string) => {
+  const v = (body as Record<string, unknown> | undefined)?.[name]
+  return typeof v === 'string' ? v : undefined
+}
+const prompt = (request: Request) => (request.headers.get('hx-prompt') ?? '').trim()
+const back = (request: Request, name?: string) => redirect(request, name ? `/new?template=${encodeURIComponent(name)}` : '/new')
+
+/** Template screens (fragments and redirects). */
+export const templateScreens = (s: Services) =>
+  new Elysia()
+    .post('/apps/:id/templates', action(s, async (p, { params, body }) => {
+      const version = field(body, 'version')
+      const t = await s.catalog.save(p.user, {
+        app_id: params.id!, version: version ? Number(version) : undefined, name: field(body, 'name') ?? '', title: field(body, 'title') ?? '',
+        description: field(body, 'description'), level: field(body, 'level'),
+        tags: (field(body, 'tags') ?? '').split(/[\s,]+/).filter(Boolean),
+      })
+      return html(SavedTemplate({ name: t.name, title: t.title }) as string)
+    }))
+    .post('/templates/:name/rename', action(s, async (p, { request, params }) => {
+      const t = await s.catalog.edit(p.user, params.name!, { name: prompt(request) })
+      return back(request, t.name)
+    }))
+    .post('/templates/:name/title', action(s, async (p, { request, params }) => {
+      const t = await s.catalog.edit(p.user, params.name!, { title: prompt(request) })
+      return back(request, t.name)
+    }))
+    .post('/templates/:name/publish', action(s, async (p, { request, params }) => back(request, (await s.catalog.publish(p.user, params.name!, true)).name)))
+    .post('/templates/:name/unpublish', action(s, async (p, { request, params }) => back(request, (await s.catalog.publish(p.user, params.name!, false)).name)))
+    .delete('/templates/:name', action(s, async (p, { request, params }) => {
+      await s.catalog.remove(p.user, params.name!)
+      return back(request)
+    }))
