@@ -16,6 +16,8 @@ import { usersRepo } from './data/users.repo'
 import { createServices, type Services } from './domain/services'
 import { Bus } from './lib/bus'
 import { deriveKey, randomToken } from './lib/crypto'
+import { createKubernetesRuntime, loadKubeConfig } from './runtime/kubernetes/driver'
+import { mongoPorts } from './runtime/kubernetes/objects'
 import { createLocalRuntime } from './runtime/local/driver'
 import type { Runtime } from './runtime/types'
 import { createValidator } from './runtime/validator'
@@ -50,11 +52,15 @@ export async function boot(config: Config, log: (msg: string) => void = console.
   const logs = logsRepo(database.db)
   const runs = runsRepo(database.db)
   const capabilities = await detectCapabilities(database.client)
-  if (config.runtime !== 'local') throw new Error('RUNTIME=kubernetes is not available yet: use RUNTIME=local')
-  const runtime: Runtime = createLocalRuntime({
-    dataDir: config.dataDir, python: config.runnerPython, runnerDir: config.runnerDir, startTimeoutMs: config.startTimeoutMs, log,
-    frozenMs: config.frozenSeconds * 1000, maxFrozen: config.maxFrozen,
-  })
+  const runtime: Runtime = config.runtime === 'kubernetes'
+    ? createKubernetesRuntime({
+      kc: loadKubeConfig(config.kubernetes.kubeconfig), ...config.kubernetes, image: config.kubernetes.runnerImage,
+      startTimeoutMs: config.wakeTimeoutMs, mongoPorts: mongoPorts(mongoUrl), log,
+    })
+    : createLocalRuntime({
+      dataDir: config.dataDir, python: config.runnerPython, runnerDir: config.runnerDir, startTimeoutMs: config.startTimeoutMs, log,
+      frozenMs: config.frozenSeconds * 1000, maxFrozen: config.maxFrozen,
+    })
   const validator = createValidator(config.runnerPython, config.runnerDir)
   const services = createServices({
     config,

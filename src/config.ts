@@ -58,6 +58,20 @@ export interface Config {
   appUidBase: number
   /** Per-app resource limits for the local runtime. */
   limits: AppLimits
+  /** Settings of the kubernetes runtime (RUNTIME=kubernetes). */
+  kubernetes: KubernetesSettings
+}
+
+/** Where and how the kubernetes runtime runs apps. */
+export interface KubernetesSettings {
+  /** Namespace of the apps' objects (the platform's own, labelled for Pod Security "restricted"). */
+  namespace: string
+  /** A kubeconfig file (KUBECONFIG); unset → in-cluster, else ~/.kube/config. */
+  kubeconfig?: string
+  runnerImage: string
+  /** Per-app CPU and memory (requests = limits), as Kubernetes quantities. */
+  cpu: string
+  memory: string
 }
 
 /** Per-app resource limits applied as rlimits by the local runtime. */
@@ -67,6 +81,12 @@ export interface AppLimits {
   openFiles: number
   fileSizeMb: number
   cpuSeconds: number
+}
+
+function quantity(env: Record<string, string | undefined>, key: string, def: string): string {
+  const raw = env[key] || def
+  if (!/^[0-9]+(?:\.[0-9]+)?(?:m|k|Ki|M|Mi|G|Gi|T|Ti)?$/.test(raw)) throw new Error(`${key} must be a Kubernetes quantity such as 250m or 128Mi, got "${raw}"`)
+  return raw
 }
 
 function int(env: Record<string, string | undefined>, key: string, def: number): number {
@@ -122,6 +142,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       openFiles: int(env, 'APP_MAX_OPEN_FILES', 1024),
       fileSizeMb: int(env, 'APP_MAX_FILE_MB', 64),
       cpuSeconds: int(env, 'APP_CPU_SECONDS', 3600),
+    },
+    kubernetes: {
+      namespace: env.K8S_NAMESPACE || 'fastapi-platform',
+      kubeconfig: env.KUBECONFIG || undefined,
+      runnerImage: env.K8S_RUNNER_IMAGE || 'fastapi-platform-runner:0.1.0',
+      cpu: quantity(env, 'K8S_CPU', '250m'),
+      memory: quantity(env, 'K8S_MEMORY', '128Mi'),
     },
   }
 }

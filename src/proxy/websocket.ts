@@ -1,5 +1,5 @@
 // WebSocket upgrades to apps: the platform accepts the client's socket and opens one to the app's
-// Unix socket (`ws+unix://sock:/path`), then relays frames both ways, untouched, until either closes.
+// Unix socket (`ws+unix://sock:/path`) or pod (`ws://ip:port/path`), then relays frames both ways, untouched, until either closes.
 import type { Server } from 'bun'
 import { nanoid } from 'nanoid'
 import { DomainError } from '../domain/errors'
@@ -23,11 +23,11 @@ export async function upgradeToApp(s: Services, request: Request, server: Server
     request, match, app, requestId, clientIp: server.requestIP(request)?.address ?? '127.0.0.1', started: performance.now(),
     cold: !s.deps.runtime.endpoint(app.id),
   }
-  let unix: string
+  let target: string
   try {
     const ep = await s.deploy.activate(app.id)
-    if (!ep.unix) return proxyError(request, 502, 'Bad Gateway', 'this runtime does not carry WebSockets yet', { requestId })
-    unix = ep.unix
+    // Local instances listen on Unix sockets; kubernetes pods on their IP (baseUrl http://ip:port).
+    target = ep.unix ? `ws+unix://${ep.unix}:${match.path}` : ep.baseUrl.replace(/^http/, 'ws') + match.path
   } catch (err) {
     if (!(err instanceof DomainError)) throw err
     return proxyError(request, 502, 'App failed to start', err.message, { appName: app.name, requestId, code: err.code })
@@ -39,7 +39,6 @@ export async function upgradeToApp(s: Services, request: Request, server: Server
     if (v) headers[k] = v
   }
   const protocols = request.headers.get('sec-websocket-protocol')?.split(',').map((p) => p.trim()).filter(Boolean)
-  const target = `ws+unix://${unix}:${match.path}`
   const record = (status: number, error: string | null) => {
     pr.error = error ?? undefined
     write(s.recorder, pr, status)
