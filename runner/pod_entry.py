@@ -60,6 +60,11 @@ def layout(code_dir: str, app_dir: str) -> list[str]:
         with open(src, "rb") as f_in, open(dst, "wb") as f_out:
             f_out.write(f_in.read())
         written.append(rel)
+    # FastHTML keeps its session key in .sesskey next to the app: the platform's key, as locally.
+    key = os.environ.get("PLATFORM_SESSION_KEY")
+    if key and ".sesskey" not in written:
+        with open(os.path.join(app_dir, ".sesskey"), "w", encoding="utf-8") as f:
+            f.write(key)
     return written
 
 

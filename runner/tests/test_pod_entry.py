@@ -148,3 +148,19 @@ def test_flat_mount_without_manifest():
         finally:
             proc.terminate()
             proc.wait(10)
+
+
+def test_session_key_file_from_the_platform_env(monkeypatch):
+    """FastHTML reads .sesskey beside the app: laid out from PLATFORM_SESSION_KEY unless the app ships one."""
+    sys.path.insert(0, HERE)
+    import pod_entry
+    with tempfile.TemporaryDirectory() as tmp:
+        mount = configmap_mount(tmp, {"app.py": "app = None\n"})
+        monkeypatch.setenv("PLATFORM_SESSION_KEY", "k-123")
+        pod_entry.layout(mount, os.path.join(tmp, "app"))
+        with open(os.path.join(tmp, "app", ".sesskey")) as f:
+            assert f.read() == "k-123"
+        mount2 = configmap_mount(os.path.join(tmp, "b"), {"app.py": "app = None\n", ".sesskey": "own"})
+        pod_entry.layout(mount2, os.path.join(tmp, "app2"))
+        with open(os.path.join(tmp, "app2", ".sesskey")) as f:
+            assert f.read() == "own"
