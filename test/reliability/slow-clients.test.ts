@@ -30,8 +30,9 @@ function events(stream: ReadableStream<Uint8Array>) {
   const waiters = new Map<string, (v: any) => void>()
   void (async () => {
     let buf = ''
-    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-      buf += chunk
+    const dec = new TextDecoder()
+    for await (const chunk of stream) {
+      buf += dec.decode(chunk, { stream: true })
       let nl
       while ((nl = buf.indexOf('\n')) >= 0) {
         const msg = JSON.parse(buf.slice(0, nl))
