@@ -6,7 +6,7 @@
 // (no users, no roles): the database server itself is open to every app — the last test pins that.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { listen } from '../../src/serve'
 import { startPlatform, type TestPlatform } from '../helpers/platform'
 
@@ -76,6 +76,13 @@ def db(body: dict):
             out[name + "." + coll] = [str(d) for d in client[name][coll].find({}, limit=5)]
         except Exception as e:
             out[name + "." + coll] = type(e).__name__
+    if body.get("write"):
+        name, coll = body["write"]
+        try:
+            client[name][coll].insert_one({"written_by": os.environ["PLATFORM_APP_ID"]})
+            out["write"] = "ok"
+        except Exception as e:
+            out["write"] = type(e).__name__
     return out
 `
 const VICTIM = `
@@ -155,9 +162,11 @@ describe('an app reaching for the platform and other tenants (ACCEPTANCE 7)', ()
     ]
     const got = await post('/read', { paths })
     for (const path of paths) expect([path, got[path]]).toEqual([path, 'PermissionError'])
+    // the victim's socket and the log socket (where output lines are attributed to instances)
     const sock = p.services.deps.runtime.endpoint(victim.id)!.unix!
-    const conn = await post('/connect', { paths: [sock] })
-    expect(['PermissionError', 'FileNotFoundError']).toContain(conn[sock])
+    const logs = join(dirname(sock), 'logs.sock')
+    const conn = await post('/connect', { paths: [sock, logs] })
+    expect(conn).toEqual({ [sock]: 'PermissionError', [logs]: 'PermissionError' })
   })
 
   test("another tenant's database is 404 through the API, for the attacker's owner (ACCEPTANCE 7)", async () => {
@@ -170,21 +179,27 @@ describe('an app reaching for the platform and other tenants (ACCEPTANCE 7)', ()
   test("the database server: refused with roles (MongoDB); OPEN to every app on the embedded FerretDB — known limit (ACCEPTANCE 7)", async () => {
     const caps = p.services.deps.capabilities
     const platformDb = p.services.deps.config.dbName
-    const got = await post('/db', { read: [[`app_${victim.id}`, 'secrets'], [platformDb, 'users'], [`app_${attacker.id}`, 'anything']] })
+    const got = await post('/db', {
+      read: [[`app_${victim.id}`, 'secrets'], [platformDb, 'users'], [`app_${attacker.id}`, 'anything']], write: [platformDb, 'probe_written_by_an_app'],
+    })
     expect(got[`app_${attacker.id}.anything`]).toEqual([]) // its own database works either way
     if (caps.roles) {
       expect(got[`app_${victim.id}.secrets`]).toBe('OperationFailure')
       expect(got[`${platformDb}.users`]).toBe('OperationFailure')
+      expect(got.write).toBe('OperationFailure')
       return
     }
     // FerretDB has no users or roles: PLATFORM_MONGO_URI carries no credentials and the server lets
     // any client that reaches 127.0.0.1:<port> list, read (and write) every database, the
     // platform's own included. The platform says so (isolation "not enforced" on the app's page);
     // closing it needs FerretDB auth or a per-app network namespace with a filtered database proxy.
-    console.log(`ACCEPTANCE 7 known limit on ${caps.server} ${caps.version}: an app can read other tenants' databases and the platform's own`)
+    console.log(`ACCEPTANCE 7 known limit on ${caps.server} ${caps.version}: an app can read other tenants' databases and read and write the platform's own`)
     expect(got.databases).toEqual(expect.arrayContaining([`app_${victim.id}`, platformDb]))
     expect(got[`app_${victim.id}.secrets`].join()).toContain('4111-victim')
-    expect(got[`${platformDb}.users`].length).toBeGreaterThan(0)
+    expect(got[`${platformDb}.users`].join()).toContain('passwordHash')
+    // …and write to it: an app could rewrite users, tokens or other apps' code.
+    expect(got.write).toBe('ok')
+    expect(await p.services.deps.appDb.collections(platformDb)).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'probe_written_by_an_app' })]))
     const d = await p.json('GET', `/api/apps/${attacker.id}/database`, { token: tokenA })
     expect(d.body.isolation).toContain('not enforced')
   })
