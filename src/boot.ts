@@ -49,7 +49,7 @@ export async function boot(config: Config, log: (msg: string) => void = console.
   await ensureIndexes(database.db)
   const logs = logsRepo(database.db)
   const runs = runsRepo(database.db)
-  const capabilities = await detectCapabilities(database.client)
+  const capabilities = await detectCapabilities(database.client, mongoUrl)
   if (config.runtime !== 'local') throw new Error('RUNTIME=kubernetes is not available yet: use RUNTIME=local')
   const runtime: Runtime = createLocalRuntime({
     dataDir: config.dataDir, python: config.runnerPython, runnerDir: config.runnerDir, startTimeoutMs: config.startTimeoutMs, log,

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
+import { detectCapabilities, refusesAnonymous, withoutCredentials } from '../../src/data/appdb.repo'
 import { listen } from '../../src/serve'
 import { startPlatform, type TestPlatform } from '../helpers/platform'
 
@@ -202,5 +203,28 @@ describe('an app reaching for the platform and other tenants (ACCEPTANCE 7)', ()
     expect(await p.services.deps.appDb.collections(platformDb)).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'probe_written_by_an_app' })]))
     const d = await p.json('GET', `/api/apps/${attacker.id}/database`, { token: tokenA })
     expect(d.body.isolation).toContain('not enforced')
+  })
+
+  test("roles count as enforced only if the server refuses a client without credentials, as an app could connect (ACCEPTANCE 7)", async () => {
+    // A MongoDB started without --auth creates users happily and then ignores them: the platform
+    // tries the server anonymously and only then calls isolation enforced.
+    const cases: [string, string][] = [
+      ['mongodb://fp:s3cr%40t@db.internal:27017/platform?authSource=admin&tls=true', 'mongodb://db.internal:27017/platform?tls=true'],
+      ['mongodb://u:p@h1:1,h2:2/?replicaSet=rs&authMechanism=SCRAM-SHA-256', 'mongodb://h1:1,h2:2/?replicaSet=rs'],
+      ['mongodb+srv://u:p@cluster.example.net/db', 'mongodb+srv://cluster.example.net/db'],
+      ['mongodb://127.0.0.1:27017', 'mongodb://127.0.0.1:27017/'],
+    ]
+    for (const [url, bare] of cases) expect(withoutCredentials(url)).toBe(bare)
+    expect(() => withoutCredentials('http://example.com/')).toThrow()
+    // The real database server of this test run lets anyone in: it is reported as not enforcing.
+    const url = p.services.deps.mongoUrl
+    expect(await refusesAnonymous(url)).toBe(false)
+    const { MongoClient } = await import('mongodb')
+    const client = await new MongoClient(url).connect()
+    try {
+      expect((await detectCapabilities(client, url)).roles).toBe(false)
+    } finally {
+      await client.close()
+    }
   })
 })
