@@ -3,7 +3,7 @@
 // loopback but every platform route wants credentials the app never gets; another app's env, files,
 // processes and socket are out of reach; another tenant's database is 404 through the API and, on a
 // MongoDB with roles, refused to the app's own user. What does NOT hold on the embedded FerretDB
-// (no users, no roles): the database server itself is open to every app — the last test pins that.
+// (no users, no roles): the database server itself is open to every app — "known limit" pins that.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
