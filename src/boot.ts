@@ -51,7 +51,7 @@ export async function boot(config: Config, log: (msg: string) => void = console.
   await ensureIndexes(database.db)
   const logs = logsRepo(database.db)
   const runs = runsRepo(database.db)
-  const capabilities = await detectCapabilities(database.client)
+  const capabilities = await detectCapabilities(database.client, mongoUrl)
   const runtime: Runtime = config.runtime === 'kubernetes'
     ? createKubernetesRuntime({
       kc: loadKubeConfig(config.kubernetes.kubeconfig), ...config.kubernetes, image: config.kubernetes.runnerImage,

@@ -1,6 +1,6 @@
 // Each app's own database: provisioning (database + user where roles are enforced), capabilities,
 // and the browser (collections, documents, filters of simple operators only, delete, export).
-import { BSON, ObjectId, type Document, type Filter, type MongoClient } from 'mongodb'
+import { BSON, MongoClient, ObjectId, type Document, type Filter } from 'mongodb'
 
 const { EJSON } = BSON
 
@@ -12,8 +12,10 @@ export interface DbCapabilities {
   roles: boolean
 }
 
-/** Detects the server kind and whether it enforces users and roles. */
-export async function detectCapabilities(client: MongoClient): Promise<DbCapabilities> {
+/** Detects the server kind and whether it enforces users and roles. A MongoDB that can create
+ *  users but was started without access control (no --auth) enforces nothing: with `url`, a client
+ *  without credentials is tried too, and if it can list databases, roles count as not enforced. */
+export async function detectCapabilities(client: MongoClient, url?: string): Promise<DbCapabilities> {
   const info = await client.db('admin').command({ buildInfo: 1 })
   const ferret = 'ferretdbVersion' in info || 'ferretdb' in info
   if (ferret) return { server: 'ferretdb', version: String(info.ferretdbVersion ?? info.version), roles: false }
@@ -24,7 +26,30 @@ export async function detectCapabilities(client: MongoClient): Promise<DbCapabil
     await probe.command({ dropUser: 'fp_probe' })
     roles = true
   } catch {}
+  if (roles && url) roles = await refusesAnonymous(url)
   return { server: 'mongodb', version: String(info.version), roles }
+}
+
+/** `url` without user, password or auth options: what any local process (an app) could connect with. */
+export function withoutCredentials(url: string): string {
+  const m = /^(mongodb(?:\+srv)?:\/\/)(?:[^@/?]*@)?([^/?]*)(\/[^?]*)?(?:\?(.*))?$/.exec(url)
+  if (!m) throw new Error('not a mongodb:// URL')
+  const query = (m[4] ?? '').split('&').filter((kv) => kv && !/^auth(Source|Mechanism|MechanismProperties)=/i.test(kv)).join('&')
+  return `${m[1]}${m[2]}${m[3] ?? '/'}${query ? `?${query}` : ''}`
+}
+
+/** Whether the server at `url` refuses a client without credentials (access control is on). Only a
+ *  successful anonymous listDatabases counts as open; any failure means it is not open to us either. */
+export async function refusesAnonymous(url: string): Promise<boolean> {
+  const anon = new MongoClient(withoutCredentials(url), { serverSelectionTimeoutMS: 5000, connectTimeoutMS: 5000, maxPoolSize: 1 })
+  try {
+    await anon.db('admin').command({ listDatabases: 1, nameOnly: true })
+    return false
+  } catch {
+    return true
+  } finally {
+    await anon.close().catch(() => {})
+  }
 }
 
 const ALLOWED_OPERATORS = new Set(['$eq', '$ne', '$gt', '$gte', '$lt', '$lte', '$in', '$nin', '$exists', '$and', '$or', '$nor', '$not', '$size', '$all', '$elemMatch'])

@@ -7,7 +7,7 @@ import type { DomainDeps } from './context'
 import { badRequest, notFound } from './errors'
 
 /** The plain-language isolation notice shown where roles are not enforced. */
-export const NO_ISOLATION = 'Database isolation is not enforced by this database server: apps could reach each other\'s databases. Use MongoDB ≥ 6 (MONGO_URL) in production.'
+export const NO_ISOLATION = 'Database isolation is not enforced by this database server: apps could reach each other\'s databases. Use MongoDB ≥ 6 with access control on (--auth; MONGO_URL) in production.'
 
 /** Provisioning, binding and browsing of apps' databases. */
 export function databaseService(deps: DomainDeps) {
