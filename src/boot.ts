@@ -7,7 +7,7 @@ import { appDbRepo, detectCapabilities } from './data/appdb.repo'
 import { appsRepo } from './data/apps.repo'
 import { logsRepo } from './data/logs.repo'
 import { runsRepo } from './data/runs.repo'
-import { startEmbeddedDb, type EmbeddedDb } from './data/embedded'
+import { moveDatabases, startEmbeddedDb, type EmbeddedDb } from './data/embedded'
 import { eventsRepo } from './data/events.repo'
 import { connect, ensureIndexes, ping } from './data/mongo'
 import { settingsRepo } from './data/settings.repo'
@@ -45,17 +45,28 @@ export interface Booted {
 export async function boot(config: Config, log: (msg: string) => void = console.error): Promise<Booted> {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o711 })
   const secret = loadSecret(config)
-  const embedded = config.mongoUrl ? null : await startEmbeddedDb(config.dataDir, log)
+  // Embedded: the platform's data in a server on a root-only Unix socket, apps' databases in another
+  // on loopback TCP (FerretDB has no per-database users; see data/embedded.ts).
+  let embedded: EmbeddedDb | null = null
+  let embeddedApps: EmbeddedDb | null = null
+  if (!config.mongoUrl) {
+    const moved = moveDatabases(join(config.dataDir, 'ferretdb'), join(config.dataDir, 'appdb'), config.dbPrefix)
+    if (moved.length) log(`[db] moved ${moved.length} app database(s) to their own server`)
+    embedded = await startEmbeddedDb(config.dataDir, log, { unixOnly: true })
+    embeddedApps = embedded.kind === 'ferretdb' ? await startEmbeddedDb(config.dataDir, log, { name: 'appdb' }) : null
+  }
   const mongoUrl = config.mongoUrl ?? embedded!.url
+  const appsUrl = embeddedApps?.url ?? mongoUrl
   const database = await connect(mongoUrl, config.dbName)
+  const appsDatabase = embeddedApps ? await connect(appsUrl, 'admin') : database
   await ensureIndexes(database.db)
   const logs = logsRepo(database.db)
   const runs = runsRepo(database.db)
-  const capabilities = await detectCapabilities(database.client, mongoUrl)
+  const capabilities = await detectCapabilities(appsDatabase.client, appsUrl)
   const runtime: Runtime = config.runtime === 'kubernetes'
     ? createKubernetesRuntime({
       kc: loadKubeConfig(config.kubernetes.kubeconfig), ...config.kubernetes, image: config.kubernetes.runnerImage,
-      startTimeoutMs: config.wakeTimeoutMs, mongoPorts: mongoPorts(mongoUrl), log,
+      startTimeoutMs: config.wakeTimeoutMs, mongoPorts: mongoPorts(appsUrl), log,
     })
     : createLocalRuntime({
       dataDir: config.dataDir, python: config.runnerPython, runnerDir: config.runnerDir, startTimeoutMs: config.startTimeoutMs, log,
@@ -65,10 +76,10 @@ export async function boot(config: Config, log: (msg: string) => void = console.
   const services = createServices({
     config,
     repos: { users: usersRepo(database.db), apps: appsRepo(database.db), events: eventsRepo(database.db), settings: settingsRepo(database.db), logs, runs, templates: templatesRepo(database.db) },
-    runtime, validator, bus: new Bus(), mongoUrl, appDb: appDbRepo(database.client), capabilities,
+    runtime, validator, bus: new Bus(), mongoUrl: appsUrl, appDb: appDbRepo(appsDatabase.client), capabilities,
     keys: { jwt: deriveKey(secret, 'jwt'), secrets: deriveKey(secret, 'secrets') },
     now: () => new Date(),
-    dbHealthy: () => ping(database.db),
+    dbHealthy: async () => (await ping(database.db)) && (appsDatabase === database || (await ping(appsDatabase.db))),
   })
   return {
     services,
@@ -78,6 +89,8 @@ export async function boot(config: Config, log: (msg: string) => void = console.
       await runtime.close()
       await validator.close()
       await database.close()
+      if (appsDatabase !== database) await appsDatabase.close()
+      await embeddedApps?.stop()
       await embedded?.stop()
     },
   }

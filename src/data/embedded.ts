@@ -1,7 +1,10 @@
 // The embedded MongoDB-wire server: used when MONGO_URL is unset. Starts mongod when it is on
 // PATH, else FerretDB (SQLite backend) built by scripts/setup.sh, and restarts it if it dies.
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { homedir } from 'node:os'
+// FerretDB has no per-database users, so the platform keeps its own data in a server that listens
+// only on a Unix socket in a root-only directory (apps run under other uids and cannot connect),
+// and apps' databases in a second server on loopback TCP.
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { homedir, tmpdir } from 'node:os'
 import { join } from 'node:path'
 
 /** A supervised local database server. */
@@ -34,14 +37,36 @@ export function findDbServer(env = process.env): { kind: 'mongod' | 'ferretdb'; 
   return null
 }
 
-/** The argv that starts a server on `port` with its data under `dir` (pure; no shell involved). */
-export function dbServerArgv(kind: 'mongod' | 'ferretdb', bin: string, dir: string, port: number): string[] {
-  if (kind === 'mongod') return [bin, '--dbpath', dir, '--bind_ip', '127.0.0.1', '--port', String(port), '--quiet']
+/** Where a server listens: a loopback TCP port, or only a Unix socket (FerretDB). */
+export type Listen = { port: number } | { unix: string }
+
+/** The argv that starts a server with its data under `dir` (pure; no shell involved). */
+export function dbServerArgv(kind: 'mongod' | 'ferretdb', bin: string, dir: string, listen: Listen): string[] {
+  if (kind === 'mongod') {
+    if (!('port' in listen)) throw new Error('the embedded mongod listens on TCP only')
+    return [bin, '--dbpath', dir, '--bind_ip', '127.0.0.1', '--port', String(listen.port), '--quiet']
+  }
   return [
     // WAL (FerretDB default) + synchronous=NORMAL: durable across process crashes (kill -9), one fsync per checkpoint
     bin, '--handler=sqlite', `--sqlite-url=file:${dir}/?_pragma=synchronous(normal)`, `--state-dir=${dir}`,
-    `--listen-addr=127.0.0.1:${port}`, '--debug-addr=-', '--telemetry=disable', '--log-level=error',
+    ...('port' in listen ? [`--listen-addr=127.0.0.1:${listen.port}`] : ['--listen-addr=', `--listen-unix=${listen.unix}`]),
+    '--debug-addr=-', '--telemetry=disable', '--log-level=error',
   ]
+}
+
+/** Moves the SQLite files of databases named `prefix…` from one FerretDB data directory to another
+ *  (an install from before the split kept apps' databases beside the platform's). Servers stopped. */
+export function moveDatabases(from: string, to: string, prefix: string): string[] {
+  if (!existsSync(from)) return []
+  mkdirSync(to, { recursive: true, mode: 0o700 })
+  const moved: string[] = []
+  for (const f of readdirSync(from)) {
+    const m = /^(.+)\.sqlite(-wal|-shm)?$/.exec(f)
+    if (!m || !m[1]!.startsWith(prefix) || existsSync(join(to, f))) continue
+    renameSync(join(from, f), join(to, f))
+    if (!m[2]) moved.push(m[1]!)
+  }
+  return moved
 }
 
 /** A server left behind by a platform that was killed would share our data files: stop it first. */
@@ -55,37 +80,57 @@ function killStale(pidFile: string): void {
   } catch {}
 }
 
-async function waitForPort(port: number, timeoutMs: number): Promise<void> {
+async function waitForListen(listen: Listen, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {
     try {
-      const sock = await Bun.connect({ hostname: '127.0.0.1', port, socket: { data() {} } })
+      const sock = 'port' in listen
+        ? await Bun.connect({ hostname: '127.0.0.1', port: listen.port, socket: { data() {} } })
+        : await Bun.connect({ unix: listen.unix, socket: { data() {} } })
       sock.end()
       return
     } catch {
       await Bun.sleep(30)
     }
   }
-  throw new Error(`database server did not listen on 127.0.0.1:${port} within ${timeoutMs} ms`)
+  throw new Error(`database server did not listen on ${'port' in listen ? `127.0.0.1:${listen.port}` : listen.unix} within ${timeoutMs} ms`)
+}
+
+/** A Unix socket path inside `dir` when it fits (107 bytes), else in a private directory under /tmp. */
+function socketPath(dir: string): string {
+  const inDir = join(dir, 'db.sock')
+  if (inDir.length <= 100) return inDir
+  const short = join(tmpdir(), `fp-db-${Bun.hash(dir).toString(36)}`)
+  mkdirSync(short, { recursive: true, mode: 0o700 })
+  chmodSync(short, 0o700)
+  return join(short, 'db.sock')
+}
+
+/** Which server: its data directory's name, and whether it listens only on a private Unix socket. */
+export interface EmbeddedOptions {
+  name?: string
+  unixOnly?: boolean
 }
 
 /** Starts and supervises the embedded database server under `dataDir`. */
-export async function startEmbeddedDb(dataDir: string, log: (msg: string) => void = console.error): Promise<EmbeddedDb> {
+export async function startEmbeddedDb(dataDir: string, log: (msg: string) => void = console.error, opts: EmbeddedOptions = {}): Promise<EmbeddedDb> {
   const found = findDbServer()
   if (!found) {
     throw new Error('no MongoDB-wire server found: run `bun run setup` to build FerretDB, install mongod, or set MONGO_URL')
   }
-  const dir = join(dataDir, found.kind === 'mongod' ? 'mongodb' : 'ferretdb')
+  const dir = join(dataDir, opts.name ?? (found.kind === 'mongod' ? 'mongodb' : 'ferretdb'))
   mkdirSync(dir, { recursive: true, mode: 0o700 })
+  chmodSync(dir, 0o700)
   killStale(join(dir, 'server.pid'))
-  const port = await freePort()
+  const listen: Listen = opts.unixOnly && found.kind === 'ferretdb' ? { unix: socketPath(dir) } : { port: await freePort() }
+  if ('unix' in listen) rmSync(listen.unix, { force: true })
   let stopping = false
   let proc: ReturnType<typeof Bun.spawn> | null = null
   let failures = 0
 
   const spawn = () => {
     const started = Date.now()
-    proc = Bun.spawn(dbServerArgv(found.kind, found.bin, dir, port), { stdout: 'ignore', stderr: 'inherit', cwd: dir })
+    proc = Bun.spawn(dbServerArgv(found.kind, found.bin, dir, listen), { stdout: 'ignore', stderr: 'inherit', cwd: dir })
     writeFileSync(join(dir, 'server.pid'), String(proc.pid))
     proc.exited.then(async (code) => {
       if (stopping) return
@@ -97,9 +142,9 @@ export async function startEmbeddedDb(dataDir: string, log: (msg: string) => voi
     })
   }
   spawn()
-  await waitForPort(port, 20_000)
+  await waitForListen(listen, 20_000)
   return {
-    url: `mongodb://127.0.0.1:${port}/`,
+    url: 'port' in listen ? `mongodb://127.0.0.1:${listen.port}/` : `mongodb://${encodeURIComponent(listen.unix)}/`,
     kind: found.kind,
     async stop() {
       stopping = true

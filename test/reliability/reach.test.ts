@@ -228,3 +228,40 @@ describe('an app reaching for the platform and other tenants (ACCEPTANCE 7)', ()
     }
   })
 })
+
+describe('the embedded database split (ACCEPTANCE 7)', () => {
+  test("an app cannot reach the platform's own data: it lives in a server on a root-only Unix socket, apps' databases in another", async () => {
+    const q = await startPlatform({ MONGO_URL: '' }) // the embedded default: no MONGO_URL
+    try {
+      const u = await q.user()
+      const c = await q.json('POST', '/api/apps', { token: u.token, body: { name: 'prober', files: { 'app.py': PROBE } } })
+      expect(c.body.status).toBe('running')
+      const platformDb = q.services.deps.config.dbName
+      const platformUrl = q.embedded!.url
+      const sock = decodeURIComponent(platformUrl.slice('mongodb://'.length, -1))
+      expect(sock.startsWith('/')).toBe(true)
+      expect(q.services.deps.mongoUrl).not.toBe(platformUrl) // apps are pointed at the other server
+      const probe = async (path: string, body: unknown) => (await q.json('POST', `/app/${c.body.slug}${path}`, { body })).body
+      const got = await probe('/db', { read: [[platformDb, 'users']], write: [platformDb, 'probe_written_by_an_app'] })
+      expect(got.databases).not.toContain(platformDb)
+      expect(got[`${platformDb}.users`]).toEqual([]) // a same-named database on the apps' server is empty
+      // whatever the app wrote landed on the apps' server; the platform's own data is untouched
+      const { MongoClient } = await import('mongodb')
+      const own = await new MongoClient(platformUrl).connect()
+      try {
+        const names = (await own.db(platformDb).listCollections().toArray()).map((x) => x.name)
+        expect(names).toContain('users')
+        expect(names).not.toContain('probe_written_by_an_app')
+      } finally {
+        await own.close()
+      }
+      // and the platform's socket refuses the app's uid
+      expect((await probe('/connect', { paths: [sock] }))[sock]).toBe('PermissionError')
+      // the app's own database works
+      const mine = await probe('/db', { read: [[`app_${c.body.id}`, 'anything']] })
+      expect(mine[`app_${c.body.id}.anything`]).toEqual([])
+    } finally {
+      await q.close()
+    }
+  }, 60_000)
+})

@@ -41,8 +41,15 @@ describe('runtime command builders', () => {
     expect(exitReason(null, 24)).toContain('CPU')
   })
   test('database server argv keeps a hostile data dir as one argument', () => {
-    const argv = dbServerArgv('ferretdb', '/bin/ferretdb', '/tmp/a b;$(x)', 27017)
+    const argv = dbServerArgv('ferretdb', '/bin/ferretdb', '/tmp/a b;$(x)', { port: 27017 })
     expect(argv).toContain('--sqlite-url=file:/tmp/a b;$(x)/?_pragma=synchronous(normal)')
+    expect(argv).toContain('--listen-addr=127.0.0.1:27017')
     expect(argv[0]).toBe('/bin/ferretdb')
+  })
+  test("the platform's own server listens only on its Unix socket", () => {
+    const argv = dbServerArgv('ferretdb', '/bin/ferretdb', '/d', { unix: '/d/db.sock' })
+    expect(argv).toContain('--listen-addr=')
+    expect(argv).toContain('--listen-unix=/d/db.sock')
+    expect(() => dbServerArgv('mongod', '/bin/mongod', '/d', { unix: '/d/db.sock' })).toThrow()
   })
 })
