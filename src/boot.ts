@@ -62,6 +62,9 @@ export async function boot(config: Config, log: (msg: string) => void = console.
   await ensureIndexes(database.db)
   const logs = logsRepo(database.db)
   const runs = runsRepo(database.db)
+  const events = eventsRepo(database.db)
+  void events.packLegacy().then((n) => n && log(`[db] packed ${n} request records of an older version into pages`))
+    .catch((e) => log(`[db] could not pack older request records: ${(e as Error).message}`))
   const capabilities = await detectCapabilities(appsDatabase.client, appsUrl)
   const runtime: Runtime = config.runtime === 'kubernetes'
     ? createKubernetesRuntime({
@@ -75,7 +78,7 @@ export async function boot(config: Config, log: (msg: string) => void = console.
   const validator = createValidator(config.runnerPython, config.runnerDir)
   const services = createServices({
     config,
-    repos: { users: usersRepo(database.db), apps: appsRepo(database.db), events: eventsRepo(database.db), settings: settingsRepo(database.db), logs, runs, templates: templatesRepo(database.db) },
+    repos: { users: usersRepo(database.db), apps: appsRepo(database.db), events, settings: settingsRepo(database.db), logs, runs, templates: templatesRepo(database.db) },
     runtime, validator, bus: new Bus(), mongoUrl: appsUrl, appDb: appDbRepo(appsDatabase.client), capabilities,
     keys: { jwt: deriveKey(secret, 'jwt'), secrets: deriveKey(secret, 'secrets') },
     now: () => new Date(),

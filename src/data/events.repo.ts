@@ -1,5 +1,7 @@
 // deploy_events and request_logs: what happened to an app, newest first.
 import type { Db } from 'mongodb'
+import { requestTime } from '../lib/request-id'
+import { pack, unpack, type RequestPageDoc, type RequestRecord, type StoredRequest } from './request-pages'
 
 /** One step of a deploy, as shown by deploy progress and `/deploy-status`. */
 export interface DeployEventDoc {
@@ -15,37 +17,12 @@ export interface DeployEventDoc {
   traceback?: string
 }
 
-/** One proxied request to an app. */
-export interface RequestLogDoc {
-  /** The request id (x-request-id). */
-  _id: string
-  appId: string
-  method: string
-  path: string
-  status: number
-  latencyMs: number
-  cold: boolean
-  /** Time spent waking the app for this request, in ms (cold starts only). */
-  wakeMs?: number | null
-  error?: string | null
-  traceback?: string | null
-  at: Date
-}
-
-/** A request record as stored: the optional fields only when set (every byte costs on the hot path). */
-export type StoredRequest = Omit<RequestLogDoc, 'wakeMs' | 'error' | 'traceback'> & Partial<Pick<RequestLogDoc, 'wakeMs' | 'error' | 'traceback'>>
-
-/** A request record as read: the id as `requestId` too, absent fields as null. */
-export type RequestRecord = RequestLogDoc & { requestId: string }
-const asRecord = (d: StoredRequest, withTraceback: boolean): RequestRecord => ({
-  ...d, requestId: d._id, wakeMs: d.wakeMs ?? null, error: d.error ?? null,
-  ...(withTraceback ? { traceback: d.traceback ?? null } : {}),
-})
+export type { RequestRecord, StoredRequest } from './request-pages'
 
 /** Data access for deploy events and request logs. */
 export function eventsRepo(db: Db) {
   const deploys = db.collection<DeployEventDoc>('deploy_events')
-  const requests = db.collection<StoredRequest>('request_logs')
+  const requests = db.collection<RequestPageDoc>('request_logs')
   return {
     addDeployEvent: (e: DeployEventDoc) => deploys.insertOne(e),
     /** The events of the newest deploy of an app, oldest first. */
@@ -54,23 +31,57 @@ export function eventsRepo(db: Db) {
       if (!newest[0]) return []
       return deploys.find({ appId: String(appId), deployId: newest[0].deployId }).sort({ at: 1 }).toArray()
     },
-    insertRequests: (docs: StoredRequest[]) => requests.insertMany(docs, { ordered: false }),
+    /** Stores records, one page per app (see request-pages.ts). */
+    insertRequests: (docs: StoredRequest[]) => requests.insertMany(pack(docs), { ordered: false }),
     /** A page of an app's requests, newest first, strictly before `before` when given. */
     async requests(appId: string, opts: { limit: number; before?: Date; errorsOnly?: boolean }): Promise<RequestRecord[]> {
       const q: Record<string, unknown> = { appId: String(appId) }
-      if (opts.before) q.at = { $lt: opts.before }
-      if (opts.errorsOnly) q.status = { $gte: 500 }
-      const rows = await requests.find(q, { projection: { traceback: 0 } }).sort({ at: -1 }).limit(opts.limit).toArray()
-      return rows.map((d) => asRecord(d, false))
+      if (opts.before) q.from = { $lt: opts.before }
+      if (opts.errorsOnly) q.errors = { $gt: 0 }
+      const out: RequestRecord[] = []
+      for await (const page of requests.find(q).sort({ at: -1 }).batchSize(20)) {
+        for (const r of unpack(page, false)) {
+          if (opts.before && r.at >= opts.before) continue
+          if (opts.errorsOnly && r.status < 500) continue
+          out.push(r)
+          if (out.length >= opts.limit) return out
+        }
+      }
+      return out
     },
+    /** One request with its traceback: the pages from its start time on (ids carry it), else all. */
     async request(appId: string, id: string): Promise<RequestRecord | null> {
-      const d = await requests.findOne({ appId: String(appId), _id: String(id) })
-      return d && asRecord(d, true)
+      const t = requestTime(String(id))
+      const q: Record<string, unknown> = { appId: String(appId) }
+      if (t !== null) q.at = { $gte: new Date(t - 1000) }
+      for await (const page of requests.find(q).sort({ at: t !== null ? 1 : -1 }).batchSize(10)) {
+        const hit = unpack(page).find((r) => r._id === id)
+        if (hit) return hit
+      }
+      return null
     },
     /** Wake durations of the app's last `n` cold starts, newest first. */
     async wakeTimes(appId: string, n = 100): Promise<number[]> {
-      const rows = await requests.find({ appId: String(appId), cold: true }, { projection: { wakeMs: 1 } }).sort({ at: -1 }).limit(n).toArray()
-      return rows.map((r) => r.wakeMs).filter((x): x is number => typeof x === 'number')
+      const out: number[] = []
+      for await (const page of requests.find({ appId: String(appId), colds: { $gt: 0 } }).sort({ at: -1 }).batchSize(20)) {
+        for (const r of unpack(page, false)) {
+          if (r.cold && typeof r.wakeMs === 'number') out.push(r.wakeMs)
+          if (out.length >= n) return out
+        }
+      }
+      return out
+    },
+    /** Packs records stored one per document by an older version (once, at start). */
+    async packLegacy(): Promise<number> {
+      const legacy = db.collection<StoredRequest>('request_logs')
+      let moved = 0
+      for (;;) {
+        const docs = await legacy.find({ items: { $exists: false } }).limit(500).toArray()
+        if (!docs.length) return moved
+        await requests.insertMany(pack(docs.map((d) => ({ ...d, at: new Date(d.at) }))), { ordered: false })
+        await legacy.deleteMany({ _id: { $in: docs.map((d) => d._id) } })
+        moved += docs.length
+      }
     },
     removeForApp: async (appId: string) => {
       await deploys.deleteMany({ appId: String(appId) })

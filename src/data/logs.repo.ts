@@ -41,18 +41,29 @@ export function logsRepo(db: Db) {
       const older = { $or: [{ at: { $lt: edge.at } }, { at: edge.at, _id: { $lte: edge._id } }] }
       return (await logs.deleteMany({ appId: String(appId), ...older })).deletedCount
     },
-    /** Deletes logs and request records older than `before`. */
+    /** Deletes logs and request records older than `before` (request pages whose newest record is). */
     async expire(before: Date): Promise<{ logs: number; requests: number }> {
       const a = await logs.deleteMany({ at: { $lt: before } })
-      const b = await requests.deleteMany({ at: { $lt: before } })
-      return { logs: a.deletedCount, requests: b.deletedCount }
+      const old = await requests.find({ at: { $lt: before } }, { projection: { n: 1 } }).toArray()
+      if (old.length) await requests.deleteMany({ _id: { $in: old.map((p) => p._id) } })
+      return { logs: a.deletedCount, requests: old.reduce((sum, p) => sum + (Number(p.n) || 0), 0) }
     },
-    /** Keeps the newest `keep` request records of an app. */
+    /** Keeps about the newest `keep` request records of an app (whole pages: up to one page more). */
     async capRequests(appId: string, keep: number): Promise<number> {
-      const [edge] = await requests.find({ appId: String(appId) }, { projection: { at: 1 } }).sort({ at: -1, _id: -1 }).skip(keep).limit(1).toArray()
-      if (!edge) return 0
-      const older = { $or: [{ at: { $lt: edge.at } }, { at: edge.at, _id: { $lte: edge._id } }] }
-      return (await requests.deleteMany({ appId: String(appId), ...older })).deletedCount
+      const pages = await requests.find({ appId: String(appId) }, { projection: { at: 1, n: 1 } }).sort({ at: -1 }).toArray()
+      let seen = 0
+      let cut = pages.length
+      for (let i = 0; i < pages.length; i++) {
+        seen += Number(pages[i]!.n) || 0
+        if (seen >= keep) {
+          cut = i + 1
+          break
+        }
+      }
+      const drop = pages.slice(cut)
+      if (!drop.length) return 0
+      await requests.deleteMany({ _id: { $in: drop.map((p) => p._id) } })
+      return drop.reduce((sum, p) => sum + (Number(p.n) || 0), 0)
     },
     removeForApp: (appId: string) => logs.deleteMany({ appId: String(appId) }),
   }

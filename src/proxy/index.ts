@@ -1,6 +1,6 @@
 // The wakeup proxy as an Elysia plugin: every request for an app goes resolve → record → activate → forward.
 import { Elysia } from 'elysia'
-import { nanoid } from 'nanoid'
+import { newRequestId } from '../lib/request-id'
 import type { Services } from '../domain/services'
 import { DomainError } from '../domain/errors'
 import { activate, wakeStatus } from './activate'
@@ -53,7 +53,7 @@ export function createProxy(s: Services): ProxyHandler {
 
   const handle = async (request: Request, match: Match, server?: PeerInfo | null): Promise<Response> => {
     if (match.redirect) return new Response(null, { status: 308, headers: { location: match.redirect } })
-    const requestId = nanoid(16)
+    const requestId = newRequestId()
     const app = s.directory.cached(match.slug) ?? (await s.directory.resolve(match.slug))
     if (!app) {
       return proxyError(request, 404, 'App not found', `there is no app at "${match.slug}": check the URL, or deploy it first`, {
@@ -76,7 +76,7 @@ export function createProxy(s: Services): ProxyHandler {
       body: req.method === 'GET' || req.method === 'HEAD' ? undefined : req.body,
     })
     const match = matchApp(request.url, null)!
-    const requestId = nanoid(16)
+    const requestId = newRequestId()
     const pr = { request, match, app, requestId, clientIp: '127.0.0.1', started: performance.now(), cold: false } as Parameters<typeof chain>[0]
     try {
       const res = await chain(pr)

@@ -1,13 +1,13 @@
 // WebSocket upgrades to apps: the platform accepts the client's socket and opens one to the app's
 // Unix socket (`ws+unix://sock:/path`) or pod (`ws://ip:port/path`), then relays frames both ways, untouched, until either closes.
 import type { Server } from 'bun'
-import { nanoid } from 'nanoid'
 import { DomainError } from '../domain/errors'
 import type { Services } from '../domain/services'
 import type { ProxyRequest } from './chain'
 import { write } from './record'
 import type { Match } from './resolve'
 import { proxyError } from './respond'
+import { newRequestId } from '../lib/request-id'
 
 const MAX_QUEUED = 256
 
@@ -16,7 +16,7 @@ export const isUpgrade = (request: Request) => request.headers.get('upgrade')?.t
 
 /** Upgrades the client and connects it to the app; a Response when it cannot. */
 export async function upgradeToApp(s: Services, request: Request, server: Server<unknown>, match: Match): Promise<Response | undefined> {
-  const requestId = nanoid(16)
+  const requestId = newRequestId()
   const app = await s.directory.resolve(match.slug)
   if (!app) return proxyError(request, 404, 'App not found', `there is no app at "${match.slug}"`, { requestId, code: 'app_not_found' })
   const pr: ProxyRequest = {
