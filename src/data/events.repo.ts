@@ -1,5 +1,6 @@
 // deploy_events and request_logs: what happened to an app, newest first.
 import type { Db } from 'mongodb'
+import { onlyDuplicates } from './bulk'
 
 /** One step of a deploy, as shown by deploy progress and `/deploy-status`. */
 export interface DeployEventDoc {
@@ -54,7 +55,14 @@ export function eventsRepo(db: Db) {
       if (!newest[0]) return []
       return deploys.find({ appId: String(appId), deployId: newest[0].deployId }).sort({ at: 1 }).toArray()
     },
-    insertRequests: (docs: StoredRequest[]) => requests.insertMany(docs, { ordered: false }),
+    /** Stores request records; a record stored already (a retry after a lost answer) is not an error. */
+    async insertRequests(docs: StoredRequest[]): Promise<void> {
+      try {
+        await requests.insertMany(docs, { ordered: false })
+      } catch (e) {
+        if (!onlyDuplicates(e)) throw e
+      }
+    },
     /** A page of an app's requests, newest first, strictly before `before` when given. */
     async requests(appId: string, opts: { limit: number; before?: Date; errorsOnly?: boolean }): Promise<RequestRecord[]> {
       const q: Record<string, unknown> = { appId: String(appId) }
