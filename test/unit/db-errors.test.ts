@@ -13,7 +13,9 @@ describe('database errors', () => {
       .get('/down', () => { throw new MongoServerSelectionError('Server selection timed out after 5000 ms', {} as never) })
       .get('/reset', () => { throw new MongoNetworkError('read ECONNRESET') })
       .get('/bug', () => { throw new TypeError('x is undefined') })
-    for (const path of ['/down', '/reset']) {
+      .get('/lost-insert', () => { throw new MongoBulkWriteError(new MongoNetworkError('read ECONNRESET'), {} as never) })
+      .get('/dup', () => { throw new MongoBulkWriteError({ message: 'dup', code: 11000, writeErrors: [{ index: 0, code: 11000, errmsg: 'dup' }] } as never, {} as never) })
+    for (const path of ['/down', '/reset', '/lost-insert']) {
       const r = await app.handle(new Request(`http://localhost${path}`))
       expect(r.status).toBe(503)
       expect(r.headers.get('retry-after')).toBe('5')
@@ -23,6 +25,7 @@ describe('database errors', () => {
     console.error = () => {}
     try {
       expect((await app.handle(new Request('http://localhost/bug'))).status).toBe(500)
+      expect((await app.handle(new Request('http://localhost/dup'))).status).toBe(500)
     } finally {
       console.error = orig
     }
