@@ -22,7 +22,7 @@ const COMMANDS: Record<string, [(a: Args) => Promise<void>, string]> = {
   logs: [app.logs, 'logs [--follow] [--since 1h] [--grep TEXT]          the app\'s output'],
   requests: [app.requests, 'requests [--errors] [--limit N]                     request history'],
   invoke: [app.invoke, 'invoke [--async] [-X METHOD] PATH [--data JSON]      call the app (or queue a run)'],
-  runs: [runs.runs, 'runs [--status S] [--trigger T]                     async runs, cron ticks, webhooks'],
+  runs: [runs.runs, 'runs [--status S] [--trigger T] [--since 24h|DATE]  async runs, cron ticks, webhooks'],
   replay: [runs.replay, 'replay RUN_ID                                       run a run again (linked to the old one)'],
   versions: [app.versions, 'versions                                            deployed versions'],
   rollback: [app.rollback, 'rollback [VERSION]                                  serve an earlier version again'],

@@ -1,6 +1,7 @@
 // deploy_events and request_logs: what happened to an app, newest first.
 import type { Db } from 'mongodb'
 import { requestTime } from '../lib/request-id'
+import { onlyDuplicates } from './bulk'
 import { pack, unpack, type RequestPageDoc, type RequestRecord, type StoredRequest } from './request-pages'
 
 /** One step of a deploy, as shown by deploy progress and `/deploy-status`. */
@@ -31,8 +32,15 @@ export function eventsRepo(db: Db) {
       if (!newest[0]) return []
       return deploys.find({ appId: String(appId), deployId: newest[0].deployId }).sort({ at: 1 }).toArray()
     },
-    /** Stores records, one page per app (see request-pages.ts). */
-    insertRequests: (docs: StoredRequest[]) => requests.insertMany(pack(docs), { ordered: false }),
+    /** Stores records, one page per app (see request-pages.ts). A page's id comes from its records,
+     *  so a retry after a lost answer finds it stored already, which is not an error. */
+    async insertRequests(docs: StoredRequest[]): Promise<void> {
+      try {
+        await requests.insertMany(pack(docs), { ordered: false })
+      } catch (e) {
+        if (!onlyDuplicates(e)) throw e
+      }
+    },
     /** A page of an app's requests, newest first, strictly before `before` when given. */
     async requests(appId: string, opts: { limit: number; before?: Date; errorsOnly?: boolean }): Promise<RequestRecord[]> {
       const q: Record<string, unknown> = { appId: String(appId) }

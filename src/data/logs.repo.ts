@@ -1,5 +1,6 @@
 // app_logs: every line an app printed, bounded per app and by age (our own sweeper; no TTL indexes).
 import type { Db } from 'mongodb'
+import { onlyDuplicates } from './bulk'
 
 /** One stored output line. */
 export interface AppLogDoc {
@@ -20,7 +21,14 @@ export function logsRepo(db: Db) {
   const logs = db.collection<AppLogDoc>('app_logs')
   const requests = db.collection('request_logs')
   return {
-    insert: (docs: AppLogDoc[]) => logs.insertMany(docs, { ordered: false }),
+    /** Stores lines; a line stored already (a retry after a lost answer) is not an error. */
+    async insert(docs: AppLogDoc[]): Promise<void> {
+      try {
+        await logs.insertMany(docs, { ordered: false })
+      } catch (e) {
+        if (!onlyDuplicates(e)) throw e
+      }
+    },
     /** Lines of an app in a time range, optionally containing `q` (plain text, not a pattern). */
     query(appId: string, o: { since?: Date; until?: Date; q?: string; limit: number }) {
       const f: Record<string, unknown> = { appId: String(appId) }

@@ -1,7 +1,6 @@
 // Request records are stored packed: one document ("page") per app per recorder flush, its records
 // as one JSON string. Embedded FerretDB spends ~75 µs per inserted document and decodes every
 // document a filter looks at; a page costs ~10 µs per record and is one document to decode.
-import { nanoid } from 'nanoid'
 
 /** One proxied request, as the proxy records it (optional fields only when set). */
 export interface StoredRequest {
@@ -38,7 +37,7 @@ export interface RequestPageDoc {
 
 type Item = Omit<StoredRequest, 'appId' | 'at'> & { at: number }
 
-/** Groups records by app into pages (pure). */
+/** Groups records by app into pages (pure: the same records make the same page ids). */
 export function pack(records: StoredRequest[]): RequestPageDoc[] {
   const byApp = new Map<string, StoredRequest[]>()
   for (const r of records) {
@@ -50,7 +49,7 @@ export function pack(records: StoredRequest[]): RequestPageDoc[] {
     const items: Item[] = rs.map(({ appId: _, at, ...rest }) => ({ ...rest, at: at.getTime() }))
     const times = items.map((i) => i.at)
     return {
-      _id: nanoid(16), appId, from: new Date(Math.min(...times)), at: new Date(Math.max(...times)), n: items.length,
+      _id: `${items[0]!._id}-${Bun.hash(items.map((i) => i._id).join(' ')).toString(36)}`, appId, from: new Date(Math.min(...times)), at: new Date(Math.max(...times)), n: items.length,
       errors: items.filter((i) => i.status >= 500).length, colds: items.filter((i) => i.cold).length,
       items: JSON.stringify(items),
     }

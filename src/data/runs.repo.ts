@@ -3,7 +3,8 @@
 // worker claims from with findOneAndUpdate and a lease) and `runs` the finished ones (append-only:
 // a run is inserted there once, when it ends, and then leaves the queue). On the embedded FerretDB
 // only inserts stay cheap as a collection grows (other writes scan it), so the hot path inserts.
-import { MongoBulkWriteError, type Collection, type Db } from 'mongodb'
+import type { Collection, Db } from 'mongodb'
+import { onlyDuplicates, writeErrorsOf } from './bulk'
 
 /** Where a run came from. */
 export type RunTrigger = 'invoke' | 'cron' | 'webhook' | 'replay'
@@ -57,7 +58,6 @@ const union = (closed: RunDoc[], open: RunDoc[]) => {
   const seen = new Set(closed.map((r) => r._id))
   return [...closed, ...open.filter((r) => !seen.has(r._id))]
 }
-const DUPLICATE_KEY = 11000
 
 /**
  * Group commit of inserts: while one insertMany is on its way, new documents gather for the next
@@ -75,9 +75,9 @@ export function groupInserter<T extends { _id: string }>(col: Collection<T>, max
         await col.insertMany(batch.map((b) => b.doc) as never, { ordered: false })
         for (const b of batch) b.ok()
       } catch (e) {
-        const failed = new Map<number, unknown>()
-        if (e instanceof MongoBulkWriteError) for (const w of Object.values(e.writeErrors).flat()) failed.set(w.index, new Error(w.errmsg ?? 'insert failed'))
-        batch.forEach((b, i) => (e instanceof MongoBulkWriteError ? (failed.has(i) ? b.fail(failed.get(i)) : b.ok()) : b.fail(e)))
+        // per-document errors fail only their callers; a lost connection (no write errors) fails them all
+        const failed = writeErrorsOf(e)
+        batch.forEach((b, i) => (failed ? (failed.has(i) ? b.fail(new Error(failed.get(i)!.errmsg ?? 'insert failed')) : b.ok()) : b.fail(e)))
       }
     }
     busy = false
@@ -107,11 +107,18 @@ export function runsRepo(db: Db) {
       const r = await byId(id)
       return r && r.ownerId === String(ownerId) ? r : null
     },
-    async list(appId: string, q: { status?: string; trigger?: string; limit: number }): Promise<RunDoc[]> {
+    /** An app's runs, newest first; `q` is validated by the caller (known values, real dates). */
+    async list(appId: string, q: { status?: RunStatus; trigger?: RunTrigger; since?: Date; until?: Date; limit: number }): Promise<RunDoc[]> {
       const f: Filter = { appId: String(appId) }
       // a run this process is executing is still `queued` in the database: both are asked for together
       if (q.status) f.status = q.status === 'queued' || q.status === 'running' ? { $in: ['queued', 'running'] } : String(q.status)
       if (q.trigger) f.trigger = String(q.trigger)
+      if (q.since || q.until) {
+        const at: Filter = {}
+        if (q.since instanceof Date) at.$gte = q.since
+        if (q.until instanceof Date) at.$lte = q.until
+        f.createdAt = at
+      }
       const opts = { projection: { 'response.body': 0 } }
       // queue first: a run that left it meanwhile is in the history already (inserted there before it left)
       const open = await queue.find(f, opts).sort({ createdAt: -1 }).limit(q.limit).toArray()
@@ -150,8 +157,7 @@ export function runsRepo(db: Db) {
       try {
         await done.insertMany(runs, { ordered: false })
       } catch (e) {
-        const dup = e instanceof MongoBulkWriteError && Object.values(e.writeErrors).flat().every((w) => w.code === DUPLICATE_KEY)
-        if (!dup) throw e
+        if (!onlyDuplicates(e)) throw e
       }
       const ids = runs.map((r) => r._id)
       await (ids.length === 1 ? queue.deleteOne({ _id: ids[0]! }) : queue.deleteMany({ _id: { $in: ids } }))
@@ -166,7 +172,7 @@ export function runsRepo(db: Db) {
       const open = await done.find({ status: { $in: ['queued', 'running'] } }).toArray()
       if (!open.length) return 0
       await queue.insertMany(open, { ordered: false }).catch((e) => {
-        if (!(e instanceof MongoBulkWriteError)) throw e
+        if (!onlyDuplicates(e)) throw e
       })
       await done.deleteMany({ _id: { $in: open.map((r) => r._id) } })
       return open.length

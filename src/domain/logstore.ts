@@ -12,12 +12,24 @@ export function logStore(deps: Pick<DomainDeps, 'repos'>, intervalMs = 500) {
   let buffer: AppLogDoc[] = []
   let dropped = 0
   let writing: Promise<void> | null = null
-  async function flush(): Promise<void> {
+  let failures = 0
+  let retryAt = 0
+  async function flush(force = false): Promise<void> {
     while (writing) await writing
     if (!buffer.length) return
+    if (failures && Date.now() < retryAt && !force) return
     const docs = buffer
     buffer = []
-    const p = deps.repos.logs.insert(docs).then(() => {}, (e) => console.error(`[logs] could not store ${docs.length} lines: ${e.message}`))
+    const p = deps.repos.logs.insert(docs).then(() => {
+      failures = 0
+    }, (e) => {
+      // database away: the lines wait for the next flush (the buffer stays bounded; the oldest go first)
+      failures++
+      retryAt = Date.now() + Math.min(intervalMs * 2 ** (failures - 1), 10_000)
+      buffer = [...docs, ...buffer]
+      if (buffer.length > MAX_BUFFER) dropped += buffer.splice(0, buffer.length - MAX_BUFFER).length
+      if (failures === 1 || failures % 20 === 0) console.error(`[logs] could not store ${docs.length} lines (kept, retrying): ${e.message}`)
+    })
     writing = p
     await p
     if (writing === p) writing = null
@@ -32,11 +44,12 @@ export function logStore(deps: Pick<DomainDeps, 'repos'>, intervalMs = 500) {
       }
       buffer.push({ _id: nanoid(16), appId: l.appId, instanceId: l.instanceId, stream: l.stream, line: l.line, at: l.at, ...(l.requestId ? { requestId: l.requestId } : {}) })
     },
-    flush,
+    /** Writes what is buffered now (also right after a failure). */
+    flush: () => flush(true),
     dropped: () => dropped,
     async stop() {
       clearInterval(timer)
-      await flush()
+      await flush(true)
     },
   }
 }

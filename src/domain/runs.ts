@@ -2,7 +2,7 @@
 // jitter (Retry-After honoured), 4xx final, `dead` after the last attempt; idempotency keys.
 import { nanoid } from 'nanoid'
 import type { AppDoc } from '../data/apps.repo'
-import type { RunDoc, RunTrigger } from '../data/runs.repo'
+import type { RunDoc, RunStatus, RunTrigger } from '../data/runs.repo'
 import { sha256 } from '../lib/crypto'
 import { KeyedMutex } from '../lib/keyed-mutex'
 import type { DomainDeps } from './context'
@@ -37,6 +37,76 @@ export function decide(run: Pick<RunDoc, 'attempts' | 'maxAttempts'>, r: Attempt
   if (r.status !== null && r.status >= 400 && r.status < 500 && r.status !== 408 && r.status !== 429) return { status: 'failed', nextAttemptAt: now }
   if (n >= run.maxAttempts) return { status: 'dead', nextAttemptAt: now }
   return { status: 'queued', nextAttemptAt: new Date(now.getTime() + backoffMs(n, r.retryAfterSec, rand)) }
+}
+
+/** Statuses and triggers a run list can be filtered by (`async` is the name the dashboard shows for `invoke`). */
+export const RUN_STATUSES: readonly RunStatus[] = ['queued', 'running', 'succeeded', 'failed', 'dead', 'cancelled']
+export const RUN_TRIGGERS: readonly RunTrigger[] = ['invoke', 'cron', 'webhook', 'replay']
+const TRIGGER_ALIASES: Record<string, RunTrigger> = { async: 'invoke' }
+/** Relative windows: a number and a unit (minutes, hours, days), e.g. `1h`, `24h`, `7d`. */
+const WINDOW = /^([1-9][0-9]{0,4})([mhd])$/
+const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 }
+/** The oldest `since` accepted (and the longest window): runs are not kept longer. */
+const MAX_WINDOW_MS = 366 * 86_400_000
+
+/** A run list query as it arrives (query string values). */
+export interface RunListQuery {
+  status?: string
+  trigger?: string
+  /** `1h`, `24h`, `7d` … (a window back from now) or a date / date-time (ISO 8601). */
+  since?: string
+  /** A date / date-time (ISO 8601); a bare date means the end of that day (UTC). */
+  until?: string
+  limit?: number | string
+}
+
+/** A validated run list filter: only known values and real dates reach the database. */
+export interface RunFilter {
+  status?: RunStatus
+  trigger?: RunTrigger
+  since?: Date
+  until?: Date
+  limit: number
+}
+
+const bad = (message: string, details?: Record<string, unknown>) => new DomainError(400, 'bad_request', message, details)
+
+function parseWhen(name: 'since' | 'until', v: string, now: Date): Date {
+  const w = name === 'since' ? WINDOW.exec(v) : null
+  if (w) {
+    const ms = Number(w[1]) * UNIT_MS[w[2]!]!
+    if (ms > MAX_WINDOW_MS) throw bad(`${name}: a window is at most 366 days`)
+    return new Date(now.getTime() - ms)
+  }
+  const date = /^\d{4}-\d{2}-\d{2}$/.test(v)
+  const dateTime = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})?$/.test(v)
+  const at = date ? new Date(`${v}T00:00:00Z`) : dateTime ? new Date(v) : null
+  if (!at || Number.isNaN(at.getTime())) {
+    throw bad(`${name}: expected ${name === 'since' ? 'a window like 1h, 24h or 7d, or ' : ''}a date like 2026-11-22 or 2026-11-22T08:30:00Z`)
+  }
+  // a bare `until` date covers its whole day
+  return date && name === 'until' ? new Date(at.getTime() + 86_400_000 - 1) : at
+}
+
+/** Validates a run list query; an unknown status or trigger is refused with the allowed values. */
+export function runFilter(q: RunListQuery, now: Date): RunFilter {
+  const f: RunFilter = { limit: Math.min(Math.max(Number(q.limit) || 50, 1), 200) }
+  const status = q.status?.trim().toLowerCase()
+  if (status) {
+    if (!RUN_STATUSES.includes(status as RunStatus)) throw bad(`status: unknown run status "${status.slice(0, 20)}"; allowed: ${RUN_STATUSES.join(', ')}`, { allowed: RUN_STATUSES })
+    f.status = status as RunStatus
+  }
+  const trigger = q.trigger?.trim().toLowerCase()
+  if (trigger) {
+    const t = TRIGGER_ALIASES[trigger] ?? trigger
+    if (!RUN_TRIGGERS.includes(t as RunTrigger)) throw bad(`trigger: unknown trigger "${trigger.slice(0, 20)}"; allowed: async (or invoke), cron, webhook, replay`, { allowed: ['async', ...RUN_TRIGGERS] })
+    f.trigger = t as RunTrigger
+  }
+  if (q.since?.trim()) f.since = parseWhen('since', q.since.trim(), now)
+  if (q.until?.trim()) f.until = parseWhen('until', q.until.trim(), now)
+  if (f.since && f.since.getTime() < now.getTime() - MAX_WINDOW_MS) f.since = new Date(now.getTime() - MAX_WINDOW_MS)
+  if (f.since && f.until && f.since > f.until) throw bad('since is after until')
+  return f
 }
 
 /** The local worker, as the runs service sees it: it takes new runs straight from memory. */
@@ -122,11 +192,13 @@ export function runsService(deps: DomainDeps & { worker?: () => LocalWorker | nu
       return lines.map((l) => ({ attempt: attemptOf.get(l.requestId!) ?? 0, at: l.at, stream: l.stream, line: l.line }))
     },
 
-    async list(appId: string, q: { status?: string; trigger?: string; limit?: number }): Promise<RunDoc[]> {
+    /** An app's runs, newest first, filtered by status, trigger and creation time (see `runFilter`). */
+    async list(appId: string, q: RunListQuery): Promise<RunDoc[]> {
+      const f = runFilter(q, deps.now())
       const worker = deps.worker?.()
-      const list = await runs.list(appId, { ...q, limit: Math.min(Math.max(Number(q.limit) || 50, 1), 200) })
+      const list = await runs.list(appId, f)
       const now = worker ? list.map((r) => worker.current(r._id) ?? r) : list
-      return q.status ? now.filter((r) => r.status === q.status) : now
+      return f.status ? now.filter((r) => r.status === f.status) : now
     },
 
     /** A new run with the same request, linked to the old one. */

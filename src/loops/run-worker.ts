@@ -133,7 +133,9 @@ export function startRunWorker(deps: RunWorkerDeps, opts: RunWorkerOptions): Loc
       after.leaseUntil = new Date(next.nextAttemptAt.getTime() + opts.leaseMs)
       held.set(run._id, after)
       const { _id, ...set } = after
-      await deps.repos.runs.update(_id, set)
+      // The stored copy is for another process after a crash; while this one holds the run its own copy
+      // rules, so a database that is away delays nothing: the retry is scheduled either way.
+      await deps.repos.runs.update(_id, set).catch((e) => deps.log?.(`[runs] could not store the retry state of ${_id} (database down?): ${(e as Error).message}`))
       retries.set(run._id, setTimeout(() => {
         retries.delete(run._id)
         if (held.get(run._id) === after) enqueueLocal(after)

@@ -21,6 +21,18 @@ function validationMessage(error: unknown): string {
   return 'the request does not match the expected shape'
 }
 
+/** Driver errors that mean the database cannot be reached (not that a query was wrong). */
+const DB_DOWN = /^Mongo(ServerSelection|Network|NetworkTimeout|PoolCleared|OperationTimeout|TopologyClosed)Error$/
+
+/** True for an unreachable database; a bulk write that lost its connection carries no per-document errors. */
+function dbDown(error: unknown): boolean {
+  const name = (error as Error)?.name ?? ''
+  if (DB_DOWN.test(name)) return true
+  if (name !== 'MongoBulkWriteError') return false
+  const e = error as { writeErrors?: unknown; writeConcernError?: unknown; err?: unknown }
+  return !Object.values(e.writeErrors ?? {}).length && !e.writeConcernError && !e.err
+}
+
 /** The global error handler. */
 export const errorsPlugin = () =>
   new Elysia({ name: 'errors' }).onError({ as: 'global' }, ({ code, error }) => {
@@ -39,6 +51,10 @@ export const errorsPlugin = () =>
         return json(404, errorBody('not_found', 'no such route'))
       case 'INVALID_COOKIE_SIGNATURE':
         return json(401, errorBody('unauthorized', 'invalid session cookie'))
+    }
+    // the platform's database is away (stopped, restarting): say so instead of a generic 500
+    if (dbDown(error)) {
+      return json(503, errorBody('database_unavailable', 'the platform\'s database is not reachable right now; retry shortly (GET /healthz shows the state)'), { 'retry-after': '5' })
     }
     const status = (error as { status?: number })?.status
     if (typeof status === 'number' && status >= 400 && status < 500) {

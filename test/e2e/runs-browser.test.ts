@@ -126,4 +126,62 @@ describe.skipIf(!available)('runs and cron panels, in Chromium', () => {
     await detail.screenshot({ path: join(SHOTS, 'runs-04-run-detail.png') })
     await page.screenshot({ path: join(SHOTS, 'runs-05-dashboard.png'), fullPage: true })
   }, 60_000)
+
+  test('runs filter: status, trigger and time; the filter holds while the list refreshes live', async () => {
+    // a failed webhook run (the first try of a report raises) next to the succeeded async run of the test before
+    const hook = await fetch(`${base}/hooks/${appId}/report`, { method: 'POST', body: 'from-hook' })
+    expect(hook.status).toBe(500)
+    const hookRun = hook.headers.get('x-run-id')!
+    await page.goto(`${base}/apps/${appId}`)
+    const filter = page.locator('#runs-filter')
+    await filter.scrollIntoViewIfNeeded()
+    const rows = page.locator('#runs tbody tr')
+    await rows.first().waitFor()
+    const before = await rows.count()
+    expect(before).toBeGreaterThanOrEqual(2)
+    expect(await filter.getByRole('button', { name: 'Clear' }).isDisabled()).toBe(true)
+
+    await filter.locator('select[name=trigger]').selectOption('webhook')
+    await page.waitForFunction("[...document.querySelectorAll('#runs tbody tr td:nth-child(2)')].every((td) => td.textContent === 'webhook')")
+    expect(await rows.count()).toBe(1)
+    expect(await rows.first().getAttribute('hx-get')).toContain(hookRun)
+    expect(await rows.first().locator('.badge').textContent()).toBe('failed')
+
+    // a new async run is announced over the WebSocket: the list refreshes with the filter kept
+    const refreshes: string[] = []
+    page.on('request', (r) => { if (r.url().includes(`/apps/${appId}/runs?`)) refreshes.push(r.url()) })
+    const inv = await p.json('POST', `/api/invoke/${appId}/report`, { token, body: 'live' })
+    for (let i = 0; i < 100 && !refreshes.length; i++) await Bun.sleep(100)
+    expect(refreshes.length).toBeGreaterThan(0)
+    expect(refreshes[0]).toContain('trigger=webhook')
+    await page.waitForLoadState('networkidle')
+    expect(await rows.count()).toBe(1)
+    expect(await filter.locator('select[name=trigger]').inputValue()).toBe('webhook')
+
+    // async + succeeded: the live invoke shows up once it ends (again by a live refresh)
+    await filter.locator('select[name=trigger]').selectOption('invoke')
+    await filter.locator('select[name=status]').selectOption('succeeded')
+    await page.locator(`#runs tr[hx-get$="/runs/${inv.body.run_id}"] .badge`, { hasText: 'succeeded' }).waitFor({ timeout: 20_000 })
+    expect(await page.locator(`#runs tr[hx-get$="/runs/${hookRun}"]`).count()).toBe(0)
+    const asyncRows = await page.locator('#runs tbody tr td:nth-child(2)').allTextContents()
+    expect(asyncRows.every((t) => t === 'async')).toBe(true)
+    expect(asyncRows.length).toBe(2)
+
+    // time: the last hour keeps them; a date in the future keeps none (and says why the list is empty)
+    await filter.locator('select[name=since]').selectOption('1h')
+    await page.waitForFunction("document.querySelectorAll('#runs tbody tr').length === 2")
+    await page.locator('#runs-filter').screenshot({ path: join(SHOTS, 'runs-06-filter-controls.png') })
+    await page.locator('.panel', { has: page.locator('#runs') }).screenshot({ path: join(SHOTS, 'runs-07-filtered.png') })
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10)
+    await filter.locator('input[name=from]').fill(tomorrow)
+    await page.locator('#runs', { hasText: 'No runs match these filters.' }).waitFor()
+    expect(await filter.locator('select[name=since]').inputValue()).toBe('')
+    await page.locator('.panel', { has: page.locator('#runs') }).screenshot({ path: join(SHOTS, 'runs-08-none-match.png') })
+
+    // Clear brings every run back
+    await filter.getByRole('button', { name: 'Clear' }).click()
+    await page.waitForFunction(`document.querySelectorAll('#runs tbody tr').length >= ${before + 1}`)
+    expect(await filter.locator('select[name=status]').inputValue()).toBe('')
+    expect(await filter.getByRole('button', { name: 'Clear' }).isDisabled()).toBe(true)
+  }, 60_000)
 })

@@ -371,3 +371,92 @@ describe('webhooks', () => {
     expect((await p.call('POST', '/hooks/unknown-app/x', { body: 'x' })).status).toBe(404)
   })
 })
+
+describe('run list filters', () => {
+  test('status, trigger (async/cron/webhook/replay) and time filters; unknown values → 400 with the allowed ones', async () => {
+    const other = (await p.json('POST', '/api/apps', { token, body: { name: 'filtered runs', files: { 'app.py': APP } } })).body
+    const doc = (await p.services.deps.repos.apps.byId(other.id))!
+    const ids = (q: string) => p.json('GET', `/api/apps/${other.id}/runs${q}`, { token }).then((r) => {
+      expect(r.status).toBe(200)
+      return (r.body.runs as any[]).map((x) => x.id).sort()
+    })
+    // one run per trigger, plus a failed one and one from three days ago
+    const ok = (await p.json('POST', `/api/invoke/${other.id}/tick`, { token, body: {} })).body.run_id
+    const bad = (await p.json('POST', `/api/invoke/${other.id}/bad-input`, { token, body: {} })).body.run_id
+    await waitRun(ok, final)
+    await waitRun(bad, final)
+    const hook = (await p.call('POST', `/hooks/${other.id}/tick`, { body: '{}' })).headers.get('x-run-id')!
+    const cron = (await p.services.runs.enqueue(doc, 'cron', { method: 'POST', path: '/tick', headers: {}, body: '' }))._id
+    const replay = (await p.json('POST', `/api/runs/${ok}/replay`, { token })).body.id
+    await waitRun(cron, final)
+    await waitRun(replay, final)
+    const at = new Date(Date.now() - 3 * 86_400_000)
+    const old = `run_old${nanoid(10)}`
+    await p.services.deps.repos.runs.insert({
+      _id: old, appId: other.id, ownerId: doc.ownerId, trigger: 'cron', request: { method: 'POST', path: '/tick', headers: {}, body: '' },
+      status: 'succeeded', attempts: [], maxAttempts: 3, nextAttemptAt: at, createdAt: at, updatedAt: at, finishedAt: at,
+    })
+    const all = [ok, bad, hook, cron, replay, old].sort()
+    expect(await ids('')).toEqual(all)
+
+    // status
+    expect(await ids('?status=failed')).toEqual([bad])
+    expect(await ids('?status=succeeded')).toEqual(all.filter((x) => x !== bad))
+    expect(await ids('?status=queued')).toEqual([])
+    // trigger: `async` is the dashboard's name for `invoke`
+    expect(await ids('?trigger=async')).toEqual([ok, bad].sort())
+    expect(await ids('?trigger=invoke')).toEqual([ok, bad].sort())
+    expect(await ids('?trigger=webhook')).toEqual([hook])
+    expect(await ids('?trigger=cron')).toEqual([cron, old].sort())
+    expect(await ids('?trigger=replay')).toEqual([replay])
+    expect(await ids('?trigger=async&status=failed')).toEqual([bad])
+    // time: a window back from now, or a date (a bare `until` date covers its day)
+    expect(await ids('?since=1h')).toEqual(all.filter((x) => x !== old))
+    expect(await ids('?since=24h')).toEqual(all.filter((x) => x !== old))
+    expect(await ids('?since=7d')).toEqual(all)
+    expect(await ids('?since=90m&trigger=cron')).toEqual([cron])
+    const day = (d: number) => new Date(Date.now() - d * 86_400_000).toISOString().slice(0, 10)
+    expect(await ids(`?since=${day(2)}`)).toEqual(all.filter((x) => x !== old))
+    expect(await ids(`?since=${day(4)}`)).toEqual(all)
+    expect(await ids(`?until=${day(3)}`)).toEqual([old])
+    expect(await ids(`?since=${encodeURIComponent(new Date(at.getTime() - 1000).toISOString())}&until=${encodeURIComponent(new Date(at.getTime() + 1000).toISOString())}`)).toEqual([old])
+
+    // refused: unknown values (with the allowed ones), bad dates, query operators
+    const refused = async (q: string) => {
+      const r = await p.json('GET', `/api/apps/${other.id}/runs${q}`, { token })
+      expect(r.status).toBe(400)
+      return r.body
+    }
+    const s = await refused('?status=done')
+    expect(s.message).toContain('allowed: queued, running, succeeded, failed, dead, cancelled')
+    expect(s.allowed).toEqual(['queued', 'running', 'succeeded', 'failed', 'dead', 'cancelled'])
+    const t = await refused('?trigger=email')
+    expect(t.message).toContain('allowed: async (or invoke), cron, webhook, replay')
+    expect(t.allowed).toEqual(['async', 'invoke', 'cron', 'webhook', 'replay'])
+    expect((await refused('?since=yesterday')).message).toContain('a window like 1h, 24h or 7d')
+    expect((await refused('?since=2026-13-45')).message).toContain('since')
+    expect((await refused('?until=1h')).message).toContain('until')
+    expect((await refused(`?since=${day(1)}&until=${day(3)}`)).message).toContain('since is after until')
+    // bracket syntax is not parsed into objects: the key is unknown and ignored, never an operator
+    expect(await ids('?status[$ne]=failed')).toEqual(all)
+    await refused(`?status=${encodeURIComponent('{"$ne":"x"}')}`)
+    await refused(`?trigger=${encodeURIComponent('{"$gt":""}')}`)
+    await refused(`?since=${encodeURIComponent('{"$gt":""}')}`)
+
+    // the dashboard fragment: the same filters from the panel's form; a refused one shows why in place
+    const frag = async (q: string) => (await p.call('GET', `/apps/${other.id}/runs${q}`, { token })).text()
+    const failedOnly = await frag('?status=failed&trigger=&since=&from=')
+    expect(failedOnly).toContain(`/runs/${bad}`)
+    expect(failedOnly).not.toContain(`/runs/${ok}`)
+    const hooks = await frag('?status=&trigger=webhook&since=24h&from=')
+    expect(hooks).toContain(`/runs/${hook}`)
+    expect(hooks).not.toContain(`/runs/${cron}`)
+    expect(await frag(`?status=&trigger=&since=&from=${day(4)}`)).toContain(`/runs/${old}`)
+    expect(await frag('?status=&trigger=&since=1h&from=')).not.toContain(`/runs/${old}`)
+    expect(await frag('?status=dead&trigger=replay&since=&from=')).toContain('No runs match these filters.')
+    expect(await frag('?status=nope')).toContain('allowed: queued, running')
+    const page = await (await p.call('GET', `/apps/${other.id}`, { token })).text()
+    expect(page).toContain('id="runs-filter"')
+    expect(page).toContain('hx-include="#runs-filter"')
+  }, 40_000)
+})

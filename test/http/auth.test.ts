@@ -80,6 +80,6 @@ describe('auth', () => {
 
   test('health reports database and runtime', async () => {
     const h = await p.json('GET', '/healthz')
-    expect(h.body).toEqual({ ok: true, db: 'ok', runtime: 'local' })
+    expect(h.body).toEqual({ ok: true, status: 'ok', db: 'ok', runtime: 'local', down: [] })
   })
 })

@@ -37,3 +37,9 @@ describe('request ids', () => {
     expect(newRequestId()).not.toBe(newRequestId())
   })
 })
+
+test('the same records make the same page id (a retried write is recognised as stored)', () => {
+  const rs = [rec('a1', 'A', 1), rec('a2', 'A', 2)]
+  expect(pack(rs)[0]!._id).toBe(pack(rs)[0]!._id)
+  expect(pack([...rs, rec('a3', 'A', 3)])[0]!._id).not.toBe(pack(rs)[0]!._id)
+})

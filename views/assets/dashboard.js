@@ -38,6 +38,23 @@
   }
   document.getElementById('log-clear').onclick = function () { box.textContent = ''; held = [] }
 
+  // Runs filter: a window and a date exclude each other; Clear resets all (the form's change reloads the list).
+  const rf = document.getElementById('runs-filter')
+  if (rf) {
+    const clearBtn = document.getElementById('runs-filter-clear')
+    const sync = function () { clearBtn.disabled = !(rf.status.value || rf.trigger.value || rf.since.value || rf.from.value) }
+    rf.since.addEventListener('change', function () { if (rf.since.value) rf.from.value = ''; sync() })
+    rf.from.addEventListener('change', function () { if (rf.from.value) rf.since.value = ''; sync() })
+    rf.status.addEventListener('change', sync)
+    rf.trigger.addEventListener('change', sync)
+    clearBtn.onclick = function () {
+      rf.reset()
+      rf.status.value = ''; rf.trigger.value = ''; rf.since.value = ''; rf.from.value = ''
+      sync()
+      rf.dispatchEvent(new Event('change', { bubbles: true }))
+    }
+  }
+
   function connect() {
     const ws = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/ws/apps/' + appId)
     ws.onopen = function () { state.textContent = 'live'; retry = 500 }

@@ -62,7 +62,7 @@ export const runsApi = (s: Services, proxy: ProxyHandler) => {
     .get('/api/apps/:id/runs', async ({ principal, params, query }) => {
       const app = await s.apps.get(principal.user.id, params.id)
       return { runs: (await s.runs.list(app._id, query)).map((r) => runView(r as never)) }
-    }, { auth: true, query: t.Object({ status: t.Optional(t.String({ maxLength: 20 })), trigger: t.Optional(t.String({ maxLength: 20 })), limit: t.Optional(t.Numeric()) }) })
+    }, { auth: true, query: listQuery })
     .post('/api/apps/:id/invoke-key', async ({ principal, params }) => {
       const app = await s.apps.get(principal.user.id, params.id)
       const key = `fpk_${randomToken(24)}`
@@ -111,6 +111,15 @@ export const runsApi = (s: Services, proxy: ProxyHandler) => {
       })
     }, { parse: 'none' })
 }
+
+// status/trigger are checked against the known values by the runs service (400 with the allowed ones)
+const listQuery = t.Object({
+  status: t.Optional(t.String({ maxLength: 20 })),
+  trigger: t.Optional(t.String({ maxLength: 20 })),
+  since: t.Optional(t.String({ maxLength: 40 })),
+  until: t.Optional(t.String({ maxLength: 40 })),
+  limit: t.Optional(t.Numeric()),
+})
 
 const cronBody = t.Object({
   expr: t.String({ maxLength: 120 }),

@@ -15,6 +15,8 @@ export async function runs(a: Args): Promise<void> {
   const q = new URLSearchParams()
   if (a.flags.status) q.set('status', String(a.flags.status))
   if (a.flags.trigger) q.set('trigger', String(a.flags.trigger))
+  if (a.flags.since) q.set('since', String(a.flags.since))
+  if (a.flags.until) q.set('until', String(a.flags.until))
   const { runs } = await api.ok('GET', `/api/apps/${app.id}/runs?${q}`)
   emit(!!a.flags.json, runs, () => {
     if (!runs.length) return console.log('no runs')

@@ -2,7 +2,7 @@
 import { Elysia } from 'elysia'
 import { Dashboard, RequestDetail, RequestsTable, VersionsList } from '../../../views/screens/dashboard/dashboard'
 import { DocumentsView } from '../../../views/screens/dashboard/database'
-import { CronPanel, CronPreview, RunDetail, RunsTable, type CronDraft, type CronEditing } from '../../../views/screens/dashboard/runs'
+import { CronPanel, CronPreview, RunDetail, RunsTable, type CronDraft, type CronEditing, type RunsFilterValues } from '../../../views/screens/dashboard/runs'
 import { preview } from '../../domain/cron'
 import { DomainError } from '../../domain/errors'
 import type { Principal } from '../../domain/auth'
@@ -56,6 +56,22 @@ export const dashboardScreens = (s: Services) => {
     return {
       expr: str('expr'), timezone: str('timezone'), method: str('method'), path: str('path'), body: str('body'),
       enabled: f.hasEnabled ? f.enabled === 'true' : true,
+    }
+  }
+  /** The Runs panel's filter from its form (strings only; anything else is ignored). */
+  const runsFilterOf = (q: unknown): RunsFilterValues => {
+    const f = (q ?? {}) as Record<string, unknown>
+    const str = (k: string) => (typeof f[k] === 'string' && f[k] ? (f[k] as string).slice(0, 40) : undefined)
+    return { status: str('status'), trigger: str('trigger'), since: str('since'), from: str('from') }
+  }
+  /** The runs list as the filter asks (a refused value shows its reason in place of the list). */
+  const runsTable = async (appId: string, f: RunsFilterValues) => {
+    try {
+      const runs = await s.runs.list(appId, { status: f.status, trigger: f.trigger, since: f.from ?? f.since, limit: 20 })
+      return html(RunsTable({ appId, runs: runs.map((r) => ({ ...r, id: r._id })) as never, filter: f }) as string)
+    } catch (err) {
+      if (!(err instanceof DomainError) || err.status !== 400) throw err
+      return html(RunsTable({ appId, runs: [], filter: f, error: err.message }) as string)
     }
   }
   const documents = async (p: Principal, params: Record<string, string>, q: Record<string, string | undefined>) => {
@@ -112,19 +128,19 @@ export const dashboardScreens = (s: Services) => {
       await s.apps.updateSettings(p.user.id, params.id!, { idleMinutes: idle })
       return html('<span class="ok">Saved.</span>')
     }))
-    .get('/apps/:id/runs', owned(s, async (p, { params }) => {
+    .get('/apps/:id/runs', owned(s, async (p, { params, query }) => {
       const app = await s.apps.get(p.user.id, params.id!)
-      return html(RunsTable({ appId: app._id, runs: (await s.runs.list(app._id, { limit: 20 })).map((r) => ({ ...r, id: r._id })) as never }) as string)
+      return runsTable(app._id, runsFilterOf(query))
     }))
     .get('/apps/:id/runs/:rid', owned(s, async (p, { params }) => {
       await s.apps.get(p.user.id, params.id!)
       const r = await s.runs.get(p.user.id, params.rid!)
       return html(RunDetail({ r: { ...r, id: r._id } as never, logs: await s.runs.logs(r) }) as string)
     }))
-    .post('/apps/:id/runs/:rid/replay', owned(s, async (p, { params }) => {
+    .post('/apps/:id/runs/:rid/replay', owned(s, async (p, { params, body }) => {
       const app = await s.apps.get(p.user.id, params.id!)
       await s.runs.replay(p.user.id, params.rid!)
-      return html(RunsTable({ appId: app._id, runs: (await s.runs.list(app._id, { limit: 20 })).map((r) => ({ ...r, id: r._id })) as never }) as string)
+      return runsTable(app._id, runsFilterOf(body))
     }))
     .get('/apps/:id/cron', owned(s, async (p, { params }) => cronPanel(p, params.id!)))
     .get('/apps/:id/cron/preview', owned(s, async (p, { params, query }) => {

@@ -2,7 +2,7 @@
 import { Page, type ShellUser } from '../../layouts/page'
 import { Ago, HttpStatus, StatusBadge } from '../../components/status'
 import { DatabasePanel, type CollectionRow } from './database'
-import { CronPanel, RunsTable, TriggerSnippets, type CronRow, type RunRow } from './runs'
+import { CronPanel, RunsFilter, RunsTable, TriggerSnippets, type CronRow, type RunRow } from './runs'
 import { SaveTemplateDialog } from '../templates/save'
 
 /** One request row. */
@@ -166,7 +166,8 @@ export function Dashboard({ user, d }: { user: ShellUser; d: DashboardData }) {
       <div style="margin-top:16px">{DatabasePanel({ appId: d.id, ...d.database })}</div>
       <div class="panel" style="margin-top:16px">
         <div class="panel-head"><h2>Runs</h2><span class="faint">async invokes, cron ticks, webhooks</span></div>
-        <div id="runs" hx-get={`/apps/${d.id}/runs`} hx-trigger="fp:runs from:body throttle:1s">{RunsTable({ appId: d.id, runs: d.runs })}</div>
+        {RunsFilter({ appId: d.id, f: {} })}
+        <div id="runs" hx-get={`/apps/${d.id}/runs`} hx-trigger="fp:runs from:body throttle:1s" hx-include="#runs-filter">{RunsTable({ appId: d.id, runs: d.runs })}</div>
         <div id="run-detail"></div>
       </div>
       <div class="panel" style="margin-top:16px">

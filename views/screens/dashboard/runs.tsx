@@ -46,8 +46,54 @@ export interface CronEditing {
 
 const STATUS_CLASS: Record<string, string> = { succeeded: 'running', dead: 'error', failed: 'error', queued: 'waking', running: 'waking', cancelled: 'draft' }
 
-/** Recent runs (also served alone for refresh). */
-export function RunsTable({ appId, runs }: { appId: string; runs: RunRow[] }) {
+/** The Runs panel's filter values, as the form sends them back. */
+export interface RunsFilterValues {
+  status?: string
+  trigger?: string
+  /** A window: 1h, 24h, 7d (or empty: any time). */
+  since?: string
+  /** A date (YYYY-MM-DD): runs queued on or after it; wins over `since`. */
+  from?: string
+}
+
+const STATUS_OPTIONS = ['queued', 'running', 'succeeded', 'failed', 'dead', 'cancelled']
+const TRIGGER_OPTIONS: [string, string][] = [['invoke', 'async'], ['cron', 'cron'], ['webhook', 'webhook'], ['replay', 'replay']]
+const WINDOW_OPTIONS: [string, string][] = [['', 'Any time'], ['1h', 'Last hour'], ['24h', 'Last 24 hours'], ['7d', 'Last 7 days']]
+/** True when any filter is set. */
+export const isFiltered = (f: RunsFilterValues) => !!(f.status || f.trigger || f.since || f.from)
+
+/** Filter controls above the runs list: each change reloads the list; live refreshes send the same values. */
+export function RunsFilter({ appId, f }: { appId: string; f: RunsFilterValues }) {
+  const trigger = f.trigger === 'async' ? 'invoke' : f.trigger
+  return (
+    <form id="runs-filter" class="runs-filter" hx-get={`/apps/${appId}/runs`} hx-target="#runs" hx-trigger="change, submit" role="search" aria-label="Filter runs">
+      <label><span>Status</span>
+        <select name="status">
+          <option value="">All statuses</option>
+          {STATUS_OPTIONS.map((v) => <option value={v} selected={f.status === v} safe>{v}</option>)}
+        </select>
+      </label>
+      <label><span>Trigger</span>
+        <select name="trigger">
+          <option value="">All triggers</option>
+          {TRIGGER_OPTIONS.map(([v, label]) => <option value={v} selected={trigger === v} safe>{label}</option>)}
+        </select>
+      </label>
+      <label><span>Queued</span>
+        <select name="since">
+          {WINDOW_OPTIONS.map(([v, label]) => <option value={v} selected={(f.from ? '' : f.since ?? '') === v} safe>{label}</option>)}
+        </select>
+      </label>
+      <label><span>or since</span><input type="date" name="from" value={f.from ?? ''} /></label>
+      <button class="btn sm" type="button" id="runs-filter-clear" disabled={!isFiltered(f)}>Clear</button>
+    </form>
+  )
+}
+
+/** Recent runs (also served alone for refresh), filtered by `filter` when given. */
+export function RunsTable({ appId, runs, filter, error }: { appId: string; runs: RunRow[]; filter?: RunsFilterValues; error?: string }) {
+  if (error) return <div class="alert" role="alert" safe>{error}</div>
+  if (!runs.length && filter && isFiltered(filter)) return <div class="muted">No runs match these filters.</div>
   if (!runs.length) return <div class="muted">No runs yet. Invoke the app asynchronously, add a cron trigger, or call its webhook.</div>
   return (
     <table>
@@ -56,12 +102,12 @@ export function RunsTable({ appId, runs }: { appId: string; runs: RunRow[] }) {
         {runs.map((r) => (
           <tr class="click" hx-get={`/apps/${appId}/runs/${r.id}`} hx-target="#run-detail">
             <td><Ago at={r.createdAt} /></td>
-            <td safe>{r.trigger}</td>
+            <td safe>{r.trigger === 'invoke' ? 'async' : r.trigger}</td>
             <td class="mono" safe>{`${r.request.method} ${r.request.path}`}</td>
             <td><span class={`badge ${STATUS_CLASS[r.status] ?? ''}`} safe>{r.status}</span></td>
             <td safe>{String(r.attempts.length)}</td>
             <td style="text-align:right">
-              <button class="btn sm" hx-post={`/apps/${appId}/runs/${r.id}/replay`} hx-target="#runs" onclick="event.stopPropagation()">Replay</button>
+              <button class="btn sm" hx-post={`/apps/${appId}/runs/${r.id}/replay`} hx-target="#runs" hx-include="#runs-filter" onclick="event.stopPropagation()">Replay</button>
             </td>
           </tr>
         ))}
@@ -101,9 +147,9 @@ export function RunDetail({ r, logs }: { r: DetailRun; logs: RunLogRow[] }) {
       <div class="panel-head">
         <h2 class="mono" safe>{r.id}</h2>
         <span class={`badge ${STATUS_CLASS[r.status] ?? ''}`} safe>{r.status}</span>
-        <span class="pill" safe>{r.trigger}</span>
+        <span class="pill" safe>{r.trigger === 'invoke' ? 'async' : r.trigger}</span>
         {r.replayOf ? <span class="pill" safe>{`replay of ${r.replayOf}`}</span> : ''}
-        <button class="btn sm" hx-post={`/apps/${r.appId}/runs/${r.id}/replay`} hx-target="#runs">Replay</button>
+        <button class="btn sm" hx-post={`/apps/${r.appId}/runs/${r.id}/replay`} hx-target="#runs" hx-include="#runs-filter">Replay</button>
         <button class="btn sm" type="button" onclick="this.closest('.run-detail').remove()" aria-label="Close run detail">Close</button>
       </div>
       <dl class="kv">
