@@ -123,13 +123,14 @@ export async function startEmbeddedDb(dataDir: string, log: (msg: string) => voi
   chmodSync(dir, 0o700)
   killStale(join(dir, 'server.pid'))
   const listen: Listen = opts.unixOnly && found.kind === 'ferretdb' ? { unix: socketPath(dir) } : { port: await freePort() }
-  if ('unix' in listen) rmSync(listen.unix, { force: true })
+
   let stopping = false
   let proc: ReturnType<typeof Bun.spawn> | null = null
   let failures = 0
 
   const spawn = () => {
     const started = Date.now()
+    if ('unix' in listen) rmSync(listen.unix, { force: true }) // a killed server leaves its socket file behind
     proc = Bun.spawn(dbServerArgv(found.kind, found.bin, dir, listen), { stdout: 'ignore', stderr: 'inherit', cwd: dir })
     writeFileSync(join(dir, 'server.pid'), String(proc.pid))
     proc.exited.then(async (code) => {

@@ -117,7 +117,7 @@ describe('runs', () => {
     const run = await waitRun(mine.body.run_id, (r) => r.logs.filter((l: any) => l.attempt === 2).length >= 2, 5000)
     expect(run.status).toBe('succeeded')
     expect(run.attempts.map((a: any) => a.status)).toEqual([500, 200])
-    expect(run.attempts.every((a: any) => /^[A-Za-z0-9_-]{16}$/.test(a.requestId))).toBe(true)
+    expect(run.attempts.every((a: any) => /^[0-9a-z]{9}[A-Za-z0-9_-]{8}$/.test(a.requestId))).toBe(true)
     const lines = run.logs.map((l: any) => `${l.attempt} ${l.stream} ${l.line}`)
     expect(lines).toContain('1 stdout handling job-A')
     expect(lines).toContain('1 stderr WARNING warned about job-A')
