@@ -55,14 +55,22 @@
     }
   }
 
+  // At most one refresh per window, and always one after the last event (htmx's throttle drops
+  // the last event of a burst: a run that ends right after its retry would never show as ended).
+  const pending = {}
+  function refresh(name, ms) {
+    if (pending[name]) return
+    pending[name] = setTimeout(function () { pending[name] = null; document.body.dispatchEvent(new CustomEvent(name)) }, ms)
+  }
+
   function connect() {
     const ws = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/ws/apps/' + appId)
     ws.onopen = function () { state.textContent = 'live'; retry = 500 }
     ws.onmessage = function (ev) {
       let m; try { m = JSON.parse(ev.data) } catch (e) { return }
       if (m.type === 'log') { if (paused) held.push(m); else show(m) }
-      else if (m.type === 'request' || m.type === 'deploy') document.body.dispatchEvent(new CustomEvent('fp:requests'))
-      else if (m.type === 'run') document.body.dispatchEvent(new CustomEvent('fp:runs'))
+      else if (m.type === 'request' || m.type === 'deploy') refresh('fp:requests', 1000)
+      else if (m.type === 'run') refresh('fp:runs', 400)
     }
     ws.onclose = function () {
       state.textContent = 'reconnecting…'

@@ -148,7 +148,7 @@ export function Dashboard({ user, d }: { user: ShellUser; d: DashboardData }) {
       </div>
       <div class="panel" style="margin-top:16px">
         <div class="panel-head"><h2>Recent requests</h2><span class="faint">live</span></div>
-        <div id="requests" hx-get={`/apps/${d.id}/requests`} hx-trigger="fp:requests from:body throttle:1s">
+        <div id="requests" hx-get={`/apps/${d.id}/requests`} hx-trigger="fp:requests from:body">
           {RequestsTable({ appId: d.id, requests: d.requests })}
         </div>
         <div id="request-detail"></div>
@@ -167,7 +167,7 @@ export function Dashboard({ user, d }: { user: ShellUser; d: DashboardData }) {
       <div class="panel" style="margin-top:16px">
         <div class="panel-head"><h2>Runs</h2><span class="faint">async invokes, cron ticks, webhooks</span></div>
         {RunsFilter({ appId: d.id, f: {} })}
-        <div id="runs" hx-get={`/apps/${d.id}/runs`} hx-trigger="fp:runs from:body throttle:1s" hx-include="#runs-filter">{RunsTable({ appId: d.id, runs: d.runs })}</div>
+        <div id="runs" hx-get={`/apps/${d.id}/runs`} hx-trigger="fp:runs from:body" hx-include="#runs-filter">{RunsTable({ appId: d.id, runs: d.runs })}</div>
         <div id="run-detail"></div>
       </div>
       <div class="panel" style="margin-top:16px">
