@@ -258,7 +258,7 @@ def run(spec: dict, ready_fd: int, close_fds: set[int], detached: bool = False) 
         logging.getLogger("uvicorn.error").addHandler(_LastError())
         config = uvicorn.Config(PlatformMiddleware(app), lifespan="auto", http="httptools", loop="uvloop",
                                 ws="websockets-sansio", log_config=None, log_level="warning", access_log=False,
-                                timeout_keep_alive=75, timeout_graceful_shutdown=5, proxy_headers=False)
+                                timeout_keep_alive=30, timeout_graceful_shutdown=5, proxy_headers=False)
 
         asgi = config.app
         trace("config")

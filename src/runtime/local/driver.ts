@@ -181,9 +181,8 @@ export function createLocalRuntime(opts: LocalRuntimeOptions): Runtime & { zygot
       void stopInstance(inst)
       return null
     }
-    // Let both sides notice keep-alive connections the app closes as its timers catch up.
-    await Bun.sleep(1)
-    if (!byId.has(inst.instanceId)) return null
+    // No stale keep-alive connection can be waiting to be closed as the app's timers catch up: the
+    // runner closes idle connections after 30 s (runner/instance.py), and apps freeze after ≥ 1 min idle.
     inst.startedAt = Date.now()
     current.set(spec.appId, inst)
     return inst
