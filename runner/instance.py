@@ -182,6 +182,52 @@ def warm_generic(app) -> None:
         pass
 
 
+def warm_server(app) -> None:
+    """In a spare only (it may open sockets; the zygote may not): serves a few requests through a
+    throwaway uvicorn server on a private socket, so the HTTP protocol, transport and server code
+    a first real request runs through is copied (copy-on-write) ahead of any wake."""
+    import asyncio
+    import tempfile
+    import uvicorn
+    from middleware import PlatformMiddleware
+
+    async def main() -> None:
+        d = tempfile.mkdtemp(prefix="fp-warm-")
+        path = os.path.join(d, "s.sock")
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.bind(path)
+        sock.listen(8)
+        config = uvicorn.Config(PlatformMiddleware(app), lifespan="off", http="httptools", ws="websockets-sansio",
+                                log_config=None, log_level="critical", access_log=False, proxy_headers=False)
+        server = uvicorn.Server(config)
+        # what Server.serve does, minus its main loop (it only notices an exit every 100 ms)
+        config.load()
+        server.lifespan = config.lifespan_class(config)
+        await server.startup(sockets=[sock])
+        try:
+            for req in (b"GET /items/1 HTTP/1.1\r\nhost: w\r\nconnection: close\r\n\r\n",
+                        b"POST /items/2 HTTP/1.1\r\nhost: w\r\nconnection: close\r\ncontent-type: application/json\r\n"
+                        b'content-length: 25\r\n\r\n{"name": "x", "price": 1}',
+                        b"GET /missing HTTP/1.1\r\nhost: w\r\nconnection: close\r\n\r\n"):
+                reader, writer = await asyncio.open_unix_connection(path)
+                writer.write(req)
+                await writer.drain()
+                await asyncio.wait_for(reader.read(), 2)  # to EOF: the server closed its side
+                writer.close()
+        finally:  # not server.shutdown(): it always sleeps 100 ms for connections to close
+            for srv in server.servers:
+                srv.close()
+            sock.close()
+            os.unlink(path)
+            os.rmdir(d)
+
+    try:
+        import uvloop
+        uvloop.run(main())
+    except Exception:
+        pass
+
+
 def spare(spec_fd: int, ready_fd: int, close_fds: set[int], warm_app) -> None:
     """A child forked ahead of demand: it does the app-independent work (fork, framework warm-up)
     now, then waits for the zygote to hand it a spawn command and becomes that instance."""
@@ -189,6 +235,7 @@ def spare(spec_fd: int, ready_fd: int, close_fds: set[int], warm_app) -> None:
         _detach(close_fds, {spec_fd, ready_fd})
         if warm_app is not None:
             warm_generic(warm_app)
+            warm_server(warm_app)
         data = b""
         while not data.endswith(b"\n"):
             chunk = os.read(spec_fd, 1 << 20)
