@@ -93,31 +93,6 @@ class _Trace:
             self.t = now
 
 
-async def _warm(asgi, sock_path: str) -> None:
-    """One synthetic request through the whole stack (it 404s) so the first real one is fast:
-    it pays the copy-on-write faults and lazy setup of routing, middleware and JSON."""
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
-             "path": "/__fp/warm", "raw_path": b"/__fp/warm", "root_path": "", "query_string": b"",
-             "headers": [(b"host", b"warm")], "server": ("warm", 80), "client": ("127.0.0.1", 0)}
-
-    async def receive():
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(_):
-        pass
-
-    try:
-        await asgi(scope, receive, send)
-        # and one over the real socket: the HTTP parser and transport paths get their page faults now
-        reader, writer = await asyncio.open_unix_connection(sock_path)
-        writer.write(b"GET /__fp/warm HTTP/1.1\r\nhost: warm\r\nconnection: close\r\n\r\n")
-        await writer.drain()
-        await asyncio.wait_for(reader.read(), 2)
-        writer.close()
-    except Exception:
-        pass
-
-
 def load_app(code_dir: str, entrypoint: str):
     """Imports the entrypoint module from code_dir and returns its `app`."""
     os.chdir(code_dir)
@@ -146,96 +121,15 @@ def _detach(close_fds: set[int], keep: set[int]) -> None:
                 pass
 
 
-def warm_generic(app) -> None:
-    """Runs requests through a throwaway FastAPI app (the zygote's) so the shared framework code and
-    data the first real request touches are copied (copy-on-write) now, before any app is known."""
-    import asyncio
-    from middleware import PlatformMiddleware
-
-    async def call(asgi, method: str, path: str, body: bytes) -> None:
-        scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method, "scheme": "http",
-                 "path": path, "raw_path": path.encode(), "root_path": "", "query_string": b"",
-                 "headers": [(b"host", b"warm"), (b"content-type", b"application/json")],
-                 "server": ("warm", 80), "client": ("127.0.0.1", 0)}
-
-        async def receive():
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        async def send(_):
-            pass
-
-        await asgi(scope, receive, send)
-
-    async def main() -> None:
-        wrapped = PlatformMiddleware(app)
-        for _ in range(3):
-            await call(wrapped, "GET", "/items/1", b"")
-            await call(wrapped, "POST", "/items/1", b'{"name": "x", "price": 1}')
-            await call(wrapped, "POST", "/items/1", b'{"price": "nope"}')
-            await call(wrapped, "GET", "/missing", b"")
-            await call(wrapped, "GET", "/health", b"")
-
-    try:
-        import uvloop
-        uvloop.run(main())
-    except Exception:
-        pass
-
-
-def warm_server(app) -> None:
-    """In a spare only (it may open sockets; the zygote may not): serves a few requests through a
-    throwaway uvicorn server on a private socket, so the HTTP protocol, transport and server code
-    a first real request runs through is copied (copy-on-write) ahead of any wake."""
-    import asyncio
-    import tempfile
-    import uvicorn
-    from middleware import PlatformMiddleware
-
-    async def main() -> None:
-        d = tempfile.mkdtemp(prefix="fp-warm-")
-        path = os.path.join(d, "s.sock")
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        sock.bind(path)
-        sock.listen(8)
-        config = uvicorn.Config(PlatformMiddleware(app), lifespan="off", http="httptools", ws="websockets-sansio",
-                                log_config=None, log_level="critical", access_log=False, proxy_headers=False)
-        server = uvicorn.Server(config)
-        # what Server.serve does, minus its main loop (it only notices an exit every 100 ms)
-        config.load()
-        server.lifespan = config.lifespan_class(config)
-        await server.startup(sockets=[sock])
-        try:
-            for req in (b"GET /items/1 HTTP/1.1\r\nhost: w\r\nconnection: close\r\n\r\n",
-                        b"POST /items/2 HTTP/1.1\r\nhost: w\r\nconnection: close\r\ncontent-type: application/json\r\n"
-                        b'content-length: 25\r\n\r\n{"name": "x", "price": 1}',
-                        b"GET /missing HTTP/1.1\r\nhost: w\r\nconnection: close\r\n\r\n"):
-                reader, writer = await asyncio.open_unix_connection(path)
-                writer.write(req)
-                await writer.drain()
-                await asyncio.wait_for(reader.read(), 2)  # to EOF: the server closed its side
-                writer.close()
-        finally:  # not server.shutdown(): it always sleeps 100 ms for connections to close
-            for srv in server.servers:
-                srv.close()
-            sock.close()
-            os.unlink(path)
-            os.rmdir(d)
-
-    try:
-        import uvloop
-        uvloop.run(main())
-    except Exception:
-        pass
-
-
 def spare(spec_fd: int, ready_fd: int, close_fds: set[int], warm_app) -> None:
     """A child forked ahead of demand: it does the app-independent work (fork, framework warm-up)
     now, then waits for the zygote to hand it a spawn command and becomes that instance."""
     try:
         _detach(close_fds, {spec_fd, ready_fd})
         if warm_app is not None:
-            warm_generic(warm_app)
-            warm_server(warm_app)
+            import warmup
+            warmup.warm_generic(warm_app)
+            warmup.warm_server(warm_app)
         data = b""
         while not data.endswith(b"\n"):
             chunk = os.read(spec_fd, 1 << 20)
@@ -294,6 +188,7 @@ def run(spec: dict, ready_fd: int, close_fds: set[int], detached: bool = False) 
         app = load_app(spec["code_dir"], spec["entrypoint"])
         trace("import app")
         from middleware import PlatformMiddleware
+        from warmup import warm_instance
         import uvicorn
 
         # log_config=None skips uvicorn's dictConfig (milliseconds on every wake): set up by hand.
@@ -319,7 +214,7 @@ def run(spec: dict, ready_fd: int, close_fds: set[int], detached: bool = False) 
                 await super().startup(sockets=sockets)
                 if not self.should_exit:
                     trace("startup")
-                    await _warm(asgi, sock_path)
+                    await warm_instance(asgi, sock_path)
                     await thread
                     trace("warm")
                     _report(ready_fd, {"event": "ready"})

@@ -35,7 +35,7 @@ PRELOAD = [
     "uvicorn.protocols.websockets.websockets_sansio_impl",
     "uvicorn.loops.uvloop", "uvloop", "httptools", "websockets",
     "multipart", "jinja2", "pymongo", "bson", "httpx", "fasthtml.common",
-    "request_log", "middleware", "instance",
+    "request_log", "middleware", "warmup", "instance",
 ]
 
 
@@ -73,8 +73,8 @@ def preload() -> float:
         warm.openapi()
         # Requests through it initialise what FastAPI does lazily on a route's first call (the
         # endpoint's source context: inspect + tokenize compile their regexes once, ~10 ms).
-        import instance
-        instance.warm_generic(warm)
+        import warmup
+        warmup.warm_generic(warm)
         global WARM_APP
         WARM_APP = warm
     except Exception as e:
