@@ -1,20 +1,13 @@
 // Reacts to what the runtime reports: output lines go to the bus, unexpected exits are crashes.
+import type { AppLogDoc } from '../data/logs.repo'
 import type { RuntimeEvent } from '../runtime/types'
 import type { DomainDeps } from './context'
 import type { CrashTracker } from './crashes'
 import type { LogBuffer } from './logs'
 import type { LogStore } from './logstore'
 
-/** One line of app output as published on `logs:<appId>`. */
-export interface LogLine {
-  appId: string
-  instanceId: string
-  stream: 'stdout' | 'stderr' | 'system'
-  line: string
-  at: Date
-  /** The request the app was serving when it printed the line (x-request-id), if any. */
-  requestId?: string
-}
+/** One line of app output as published on `logs:<appId>`: a stored line without its id. */
+export type LogLine = Omit<AppLogDoc, '_id'>
 
 /** Subscribes to runtime events; returns the unsubscribe function. */
 export function watchRuntime(deps: Pick<DomainDeps, 'runtime' | 'repos' | 'bus'>, crashes: CrashTracker, logs: LogBuffer, stored: LogStore): () => void {

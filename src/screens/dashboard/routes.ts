@@ -9,24 +9,13 @@ import type { Principal } from '../../domain/auth'
 import type { Services } from '../../domain/services'
 import { html, redirect } from '../../plugins/html'
 import { notFoundPage } from '../not-found'
-import { requireUser, shellUser } from '../session'
+import { shellUser, signedIn } from '../session'
 
 type Ctx = { request: Request; params: Record<string, string>; body?: unknown; query?: Record<string, string | undefined> }
 
 /** Runs a screen handler for a signed-in owner; another tenant's id answers the 404 page. */
-function owned(s: Services, fn: (p: Principal, c: Ctx) => Promise<Response>) {
-  return async (c: Ctx) => {
-    const p = await requireUser(s, c.request)
-    if (p instanceof Response) return p
-    try {
-      return await fn(p, c)
-    } catch (err) {
-      if (err instanceof DomainError && err.status === 404) return notFoundPage(shellUser(p))
-      if (err instanceof DomainError) return html(`<div class="alert">${Bun.escapeHTML(err.message)}</div>`, err.status)
-      throw err
-    }
-  }
-}
+const owned = (s: Services, fn: (p: Principal, c: Ctx) => Promise<Response>) =>
+  signedIn(s, fn, (err, p) => err.status === 404 ? notFoundPage(shellUser(p)) : html(`<div class="alert">${Bun.escapeHTML(err.message)}</div>`, err.status))
 
 /** Dashboard screens. */
 export const dashboardScreens = (s: Services) => {

@@ -3,28 +3,16 @@
 import { Elysia } from 'elysia'
 import { SavedTemplate } from '../../../views/screens/templates/save'
 import type { Principal } from '../../domain/auth'
-import { DomainError } from '../../domain/errors'
 import type { Services } from '../../domain/services'
 import { html, redirect } from '../../plugins/html'
-import { requireUser } from '../session'
+import { signedIn } from '../session'
 
 type Ctx = { request: Request; params: Record<string, string>; body?: unknown }
 
 const alert = (message: string, status: number) => html(`<div class="alert" role="alert">${Bun.escapeHTML(message)}</div>`, status)
 
 /** Runs an action for a signed-in user; domain errors become an alert with their status. */
-function action(s: Services, fn: (p: Principal, c: Ctx) => Promise<Response>) {
-  return async (c: Ctx) => {
-    const p = await requireUser(s, c.request)
-    if (p instanceof Response) return p
-    try {
-      return await fn(p, c)
-    } catch (err) {
-      if (err instanceof DomainError) return alert(err.message, err.status)
-      throw err
-    }
-  }
-}
+const action = (s: Services, fn: (p: Principal, c: Ctx) => Promise<Response>) => signedIn(s, fn, (err) => alert(err.message, err.status))
 
 const field = (body: unknown, name: string) => {
   const v = (body as Record<string, unknown> | undefined)?.[name]
