@@ -10,6 +10,7 @@ import { runsRepo } from './data/runs.repo'
 import { moveDatabases, startEmbeddedDb, type EmbeddedDb } from './data/embedded'
 import { eventsRepo } from './data/events.repo'
 import { connect, ensureIndexes, ping } from './data/mongo'
+import { migrate } from './data/migrations'
 import { settingsRepo } from './data/settings.repo'
 import { templatesRepo } from './data/templates.repo'
 import { usersRepo } from './data/users.repo'
@@ -63,8 +64,11 @@ export async function boot(config: Config, log: (msg: string) => void = console.
   const logs = logsRepo(database.db)
   const runs = runsRepo(database.db)
   const events = eventsRepo(database.db)
-  void events.packLegacy().then((n) => n && log(`[db] packed ${n} request records of an older version into pages`))
-    .catch((e) => log(`[db] could not pack older request records: ${(e as Error).message}`))
+  const settings = settingsRepo(database.db)
+  void migrate(settings, [
+    ['migration:request-pages', () => events.packLegacy(), (n) => `[db] packed ${n} request records of an older version into pages`],
+    ['migration:run-queue', () => runs.adoptLegacy(), (n) => `[runs] ${n} unfinished runs moved to the queue`],
+  ], log)
   const capabilities = await detectCapabilities(appsDatabase.client, appsUrl)
   const runtime: Runtime = config.runtime === 'kubernetes'
     ? createKubernetesRuntime({
@@ -78,7 +82,7 @@ export async function boot(config: Config, log: (msg: string) => void = console.
   const validator = createValidator(config.runnerPython, config.runnerDir)
   const services = createServices({
     config,
-    repos: { users: usersRepo(database.db), apps: appsRepo(database.db), events, settings: settingsRepo(database.db), logs, runs, templates: templatesRepo(database.db) },
+    repos: { users: usersRepo(database.db), apps: appsRepo(database.db), events, settings, logs, runs, templates: templatesRepo(database.db) },
     runtime, validator, bus: new Bus(), mongoUrl: appsUrl, appDb: appDbRepo(appsDatabase.client), capabilities,
     keys: { jwt: deriveKey(secret, 'jwt'), secrets: deriveKey(secret, 'secrets') },
     now: () => new Date(),

@@ -181,12 +181,6 @@ export function startRunWorker(deps: RunWorkerDeps, opts: RunWorkerOptions): Loc
   }
 
   async function loop(): Promise<void> {
-    try {
-      const adopted = await deps.repos.runs.adoptLegacy()
-      if (adopted) deps.log?.(`[runs] ${adopted} unfinished runs moved to the queue`)
-    } catch (e) {
-      deps.log?.(`[runs] could not check for unfinished runs: ${(e as Error).message}`)
-    }
     while (!stopped) {
       let started = 0
       try {
