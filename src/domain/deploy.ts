@@ -186,8 +186,16 @@ export function deployService(deps: DomainDeps, apps: AppsService, crashes: Cras
           throw new DomainError(503, 'restarting', `${name} crashed and restarts in ${retryAfter} s`, { retryAfter })
         }
         try {
-          const started = await runtime.start(spec)
-          specs.set(appId, spec)
+          // Behind the app's deploys, rollbacks and restarts: one that ran meanwhile has started the
+          // version that is current now, and this wake must not start the older spec it read before.
+          const started = await serial.run(appId, async () => {
+            const ep = runtime.endpoint(appId)
+            if (ep) return ep
+            const current = specs.get(appId) ?? spec!
+            const ready = await runtime.start(current)
+            specs.set(appId, current)
+            return ready
+          })
           void repos.apps.update(appId, { status: 'running', error: null }).catch(() => {})
           return started
         } catch (err) {

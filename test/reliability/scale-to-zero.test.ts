@@ -71,6 +71,22 @@ describe('idle scaler', () => {
 })
 
 describe('waking', () => {
+  test('a wake that races a deploy ends on the deployed version, never the older one it read first', async () => {
+    const v = (n: number) => ({ 'app.py': `from fastapi import FastAPI\napp = FastAPI()\n@app.get("/")\ndef r():\n    return {"v": ${n}}\n` })
+    const c = await p.json('POST', '/api/apps', { token, body: { name: 'racer', files: v(1) } })
+    // the wake arrives at different moments of the deploy (validating, saving, starting)
+    for (let i = 2; i <= 9; i++) {
+      await sleepApp(p, c.body.id)
+      const [deployed, woke] = await Promise.all([
+        p.json('POST', `/api/apps/${c.body.id}/deploy`, { token, body: { files: v(i) } }),
+        Bun.sleep((i - 2) * 6).then(() => p.call('GET', '/app/racer/')),
+      ])
+      expect(deployed.status).toBe(200)
+      expect(woke.status).toBe(200)
+      expect(await (await p.call('GET', '/app/racer/')).json()).toEqual({ v: i })
+    }
+  })
+
   test('200 concurrent requests to a sleeping app: all answered, exactly one wake (ACCEPTANCE 21)', async () => {
     const c = await p.json('POST', '/api/apps', { token, body: { name: 'burst', files: HELLO } })
     await sleepApp(p, c.body.id)
