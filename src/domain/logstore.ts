@@ -2,6 +2,7 @@
 // flood (or a database outage) costs memory only up to a cap and never blocks the platform.
 import { nanoid } from 'nanoid'
 import type { AppLogDoc } from '../data/logs.repo'
+import { writeBehind } from '../lib/write-behind'
 import type { DomainDeps } from './context'
 import type { LogLine } from './lifecycle'
 
@@ -9,48 +10,24 @@ const MAX_BUFFER = 20_000
 
 /** Buffers log lines and writes them every `intervalMs`. */
 export function logStore(deps: Pick<DomainDeps, 'repos'>, intervalMs = 500) {
-  let buffer: AppLogDoc[] = []
   let dropped = 0
-  let writing: Promise<void> | null = null
-  let failures = 0
-  let retryAt = 0
-  async function flush(force = false): Promise<void> {
-    while (writing) await writing
-    if (!buffer.length) return
-    if (failures && Date.now() < retryAt && !force) return
-    const docs = buffer
-    buffer = []
-    const p = deps.repos.logs.insert(docs).then(() => {
-      failures = 0
-    }, (e) => {
-      // database away: the lines wait for the next flush (the buffer stays bounded; the oldest go first)
-      failures++
-      retryAt = Date.now() + Math.min(intervalMs * 2 ** (failures - 1), 10_000)
-      buffer = [...docs, ...buffer]
-      if (buffer.length > MAX_BUFFER) dropped += buffer.splice(0, buffer.length - MAX_BUFFER).length
-      if (failures === 1 || failures % 20 === 0) console.error(`[logs] could not store ${docs.length} lines (kept, retrying): ${e.message}`)
-    })
-    writing = p
-    await p
-    if (writing === p) writing = null
-  }
-  const timer = setInterval(() => void flush(), intervalMs)
-  timer.unref?.()
+  const buffer = writeBehind<AppLogDoc>({
+    intervalMs, cap: MAX_BUFFER, whenFull: 'newest',
+    write: async (docs) => void (await deps.repos.logs.insert(docs)),
+    onDrop: (n) => void (dropped += n),
+    // database away: the lines wait for the next flush (the buffer stays bounded; the oldest go first)
+    onError(err, kept, failures) {
+      if (failures === 1 || failures % 20 === 0) console.error(`[logs] could not store ${kept} lines (kept, retrying): ${err.message}`)
+    },
+  })
   return {
     push(l: LogLine): void {
-      if (buffer.length >= MAX_BUFFER) {
-        dropped++
-        return
-      }
       buffer.push({ _id: nanoid(16), appId: l.appId, instanceId: l.instanceId, stream: l.stream, line: l.line, at: l.at, ...(l.requestId ? { requestId: l.requestId } : {}) })
     },
     /** Writes what is buffered now (also right after a failure). */
-    flush: () => flush(true),
+    flush: buffer.flush,
     dropped: () => dropped,
-    async stop() {
-      clearInterval(timer)
-      await flush(true)
-    },
+    stop: buffer.stop,
   }
 }
 
