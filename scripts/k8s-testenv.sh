@@ -250,6 +250,57 @@ EOF
   chmod 600 "$1"
 }
 
+# A kwok Stage on pods, up to its selector's matchExpressions (the caller prints those next).
+stage_head() { # name
+  cat <<EOF
+---
+apiVersion: kwok.x-k8s.io/v1alpha1
+kind: Stage
+metadata:
+  name: $1
+spec:
+  resourceRef:
+    apiGroup: v1
+    kind: Pod
+  selector:
+    matchExpressions:
+EOF
+}
+
+# A Stage's next status: a running pod whose containers are Ready or not (further status lines may follow).
+stage_status() { # True|False
+  local reason='""' ready=true
+  [ "$1" = True ] || { reason=ContainersNotReady; ready=false; }
+  sed -e "s/@STATUS@/$1/" -e "s/@REASON@/$reason/" -e "s/@READY@/$ready/" <<'EOF'
+  next:
+    statusTemplate: |
+      {{ $now := Now }}
+      conditions:
+      - lastTransitionTime: {{ $now | Quote }}
+        status: "True"
+        type: Initialized
+      - lastTransitionTime: {{ $now | Quote }}
+        status: "@STATUS@"
+        reason: @REASON@
+        type: Ready
+      - lastTransitionTime: {{ $now | Quote }}
+        status: "@STATUS@"
+        reason: @REASON@
+        type: ContainersReady
+      containerStatuses:
+      {{ range .spec.containers }}
+      - image: {{ .image | Quote }}
+        name: {{ .name | Quote }}
+        ready: @READY@
+        started: true
+        restartCount: 0
+        state:
+          running:
+            startedAt: {{ $now | Quote }}
+      {{ end }}
+EOF
+}
+
 # K8S_READY_GATE=1: pods labelled app.kubernetes.io/managed-by=fastapi-platform (app pods) get their
 # IP and run, but turn Ready only once annotated fp-test/serving=true, as a readiness probe gates a
 # real kubelet's pod. test/helpers/kube.ts servePods() starts the runner on the pod IP, then
@@ -262,18 +313,8 @@ write_ready_gate() {
       "$KWOK_STAGES/pod-ready.yaml"
     echo "---"; cat "$KWOK_STAGES/pod-complete.yaml"
     echo "---"; cat "$KWOK_STAGES/pod-delete.yaml"
+    stage_head fp-pod-start
     cat <<'EOF'
----
-apiVersion: kwok.x-k8s.io/v1alpha1
-kind: Stage
-metadata:
-  name: fp-pod-start
-spec:
-  resourceRef:
-    apiGroup: v1
-    kind: Pod
-  selector:
-    matchExpressions:
     - key: '.metadata.deletionTimestamp'
       operator: 'DoesNotExist'
     - key: '.status.podIP'
@@ -281,47 +322,16 @@ spec:
     - key: '.metadata.labels["app.kubernetes.io/managed-by"]'
       operator: 'In'
       values: ['fastapi-platform']
-  next:
-    statusTemplate: |
-      {{ $now := Now }}
-      conditions:
-      - lastTransitionTime: {{ $now | Quote }}
-        status: "True"
-        type: Initialized
-      - lastTransitionTime: {{ $now | Quote }}
-        status: "False"
-        reason: ContainersNotReady
-        type: Ready
-      - lastTransitionTime: {{ $now | Quote }}
-        status: "False"
-        reason: ContainersNotReady
-        type: ContainersReady
-      containerStatuses:
-      {{ range .spec.containers }}
-      - image: {{ .image | Quote }}
-        name: {{ .name | Quote }}
-        ready: false
-        started: true
-        restartCount: 0
-        state:
-          running:
-            startedAt: {{ $now | Quote }}
-      {{ end }}
+EOF
+    stage_status False
+    cat <<'EOF'
       hostIP: {{ NodeIPWith .spec.nodeName | Quote }}
       podIP: {{ PodIPWith .spec.nodeName ( or .spec.hostNetwork false ) ( or .metadata.uid "" ) ( or .metadata.name "" ) ( or .metadata.namespace "" ) | Quote }}
       phase: Running
       startTime: {{ $now | Quote }}
----
-apiVersion: kwok.x-k8s.io/v1alpha1
-kind: Stage
-metadata:
-  name: fp-pod-serving
-spec:
-  resourceRef:
-    apiGroup: v1
-    kind: Pod
-  selector:
-    matchExpressions:
+EOF
+    stage_head fp-pod-serving
+    cat <<'EOF'
     - key: '.metadata.deletionTimestamp'
       operator: 'DoesNotExist'
     - key: '.status.podIP'
@@ -332,33 +342,8 @@ spec:
     - key: '.status.conditions.[] | select( .type == "Ready" ) | .status'
       operator: 'In'
       values: ['False']
-  next:
-    statusTemplate: |
-      {{ $now := Now }}
-      conditions:
-      - lastTransitionTime: {{ $now | Quote }}
-        status: "True"
-        type: Initialized
-      - lastTransitionTime: {{ $now | Quote }}
-        status: "True"
-        reason: ""
-        type: Ready
-      - lastTransitionTime: {{ $now | Quote }}
-        status: "True"
-        reason: ""
-        type: ContainersReady
-      containerStatuses:
-      {{ range .spec.containers }}
-      - image: {{ .image | Quote }}
-        name: {{ .name | Quote }}
-        ready: true
-        started: true
-        restartCount: 0
-        state:
-          running:
-            startedAt: {{ $now | Quote }}
-      {{ end }}
 EOF
+    stage_status True
   } > "$1"
 }
 

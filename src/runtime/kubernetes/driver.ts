@@ -10,6 +10,7 @@ import { followPodLog } from './logs'
 import { buildAppObjects, buildNetworkPolicy, configMapName, CONTAINER, objectName, selector, specHash, type ObjectOptions } from './objects'
 import { podUrl, type PodState } from './pods'
 import { probeHealth } from './probe'
+import { drained, waitFor, type Waiter } from './waits'
 import { watchPods, type PodWatch } from './watch'
 
 /** Settings of the kubernetes driver. */
@@ -34,13 +35,6 @@ export function loadKubeConfig(file?: string, env: Record<string, string | undef
 
 interface Instance extends Endpoint {
   appId: string
-}
-
-interface Waiter {
-  appId: string
-  specHash: string
-  resolve(p: PodState): void
-  reject(e: StartError): void
 }
 
 /** What the driver talks to; tests replace parts with fakes. */
@@ -145,43 +139,6 @@ export function createKubernetesRuntime(opts: KubernetesRuntimeOptions, given: P
     return policy
   }
 
-  /** Registers interest in a Ready pod of `hash` before anything is applied, so no watch event slips by. */
-  function waitFor(appId: string, hash: string, deadline: number): { ready: () => Promise<PodState>; cancel: () => void } {
-    let waiter!: Waiter
-    const done = new Promise<PodState>((resolve, reject) => (waiter = { appId, specHash: hash, resolve, reject }))
-    waiters.add(waiter)
-    let timer: Timer | undefined
-    return {
-      ready() {
-        for (const p of pods.values()) {
-          if (p.appId === appId && p.specHash === hash && usable(p)) return Promise.resolve(p)
-        }
-        const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new StartError('')), deadline - Date.now())))
-        return Promise.race([done, timeout])
-      },
-      cancel() {
-        clearTimeout(timer)
-        waiters.delete(waiter)
-      },
-    }
-  }
-
-  /** Resolves once no pod of the app is Ready any more (as the watch reports it), or after `ms`. */
-  function drained(appId: string, ms: number): Promise<void> {
-    const idle = () => ![...pods.values()].some((p) => p.appId === appId && p.ready)
-    if (idle()) return Promise.resolve()
-    return new Promise<void>((resolve) => {
-      const check = () => idle() && finish()
-      const timer = setTimeout(() => finish(), ms)
-      const finish = () => {
-        clearTimeout(timer)
-        changed.delete(check)
-        resolve()
-      }
-      changed.add(check)
-    })
-  }
-
   /** Takes an app's pods out of routing and waits until the API says they are going. */
   async function retire(appId: string, reason: string, action: () => Promise<void>): Promise<void> {
     asleep.add(appId)
@@ -191,7 +148,7 @@ export function createKubernetesRuntime(opts: KubernetesRuntimeOptions, given: P
     if (inst) lost(inst, reason)
     try {
       await action()
-      await drained(appId, 10_000)
+      await drained(pods, changed, appId, 10_000)
     } finally {
       mine.forEach((name) => retired.delete(name))
     }
@@ -222,7 +179,7 @@ export function createKubernetesRuntime(opts: KubernetesRuntimeOptions, given: P
     asleep.delete(spec.appId)
     wanted.set(spec.appId, hash)
     const deadline = Date.now() + opts.startTimeoutMs
-    const wait = waitFor(spec.appId, hash, deadline)
+    const wait = waitFor({ pods, waiters, usable }, spec.appId, hash, deadline)
     let pod: PodState
     try {
       await api.applyAll(objects).catch((err) => {
