@@ -3,19 +3,17 @@
 // shows a marker while the old version answers → fix → roll back → the log tail shows a print.
 // Screenshots of every screen go to test/.screens/ (git-ignored).
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { existsSync, mkdirSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { chromium, type Browser, type Page } from 'playwright-core'
-import { listen } from '../../src/serve'
+import type { Browser, Page } from 'playwright-core'
+import { chromiumAvailable, launchChromium, newPage, SHOTS, servePlatform } from '../helpers/browser'
 import { startPlatform, type TestPlatform } from '../helpers/platform'
 
 // Code inside page.evaluate runs in the browser: these are its globals (the DOM lib is not loaded here).
 declare const window: any
 declare const document: any
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const SHOTS = join(import.meta.dir, '../.screens')
-const available = existsSync(CHROMIUM)
+const available = chromiumAvailable
 
 let p: TestPlatform
 let browser: Browser
@@ -28,16 +26,10 @@ beforeAll(async () => {
   if (!available) return
   mkdirSync(SHOTS, { recursive: true })
   p = await startPlatform()
-  const { server } = await listen(p.services, { port: 0, hostname: '127.0.0.1' })
-  stopServer = () => server.stop(true)
-  base = `http://127.0.0.1:${server.port}`
-  // BASE_URL must match what the browser sees for the Origin check.
-  ;(p.services.deps.config as { baseUrl: string }).baseUrl = base
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  })
-  page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
+  // BASE_URL must match what the browser sees for the Origin check (servePlatform sets it).
+  ;({ base, stop: stopServer } = await servePlatform(p))
+  browser = await launchChromium()
+  page = await newPage(browser)
   page.on('console', (m) => process.env.PWDEBUG_LOG && console.log('CONSOLE', m.type(), m.text()))
   page.on('dialog', (d) => {
     if (d.type() === 'alert') alerts.push(d.message())

@@ -4,18 +4,16 @@
 // link /new?template=<name> focuses one card; a version saved as a template from the dashboard shows
 // up under "My templates". Screenshots go to test/.screens/ (git-ignored).
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { existsSync, mkdirSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { chromium, type Browser, type Page } from 'playwright-core'
-import { listen } from '../../src/serve'
+import type { Browser, Page } from 'playwright-core'
+import { chromiumAvailable, launchChromium, newPage, SHOTS, servePlatform } from '../helpers/browser'
 import { startPlatform, type TestPlatform } from '../helpers/platform'
 
 declare const window: any
 declare const document: any
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const SHOTS = join(import.meta.dir, '../.screens')
-const available = existsSync(CHROMIUM)
+const available = chromiumAvailable
 
 let p: TestPlatform
 let browser: Browser
@@ -29,15 +27,9 @@ beforeAll(async () => {
   if (!available) return
   mkdirSync(SHOTS, { recursive: true })
   p = await startPlatform()
-  const { server } = await listen(p.services, { port: 0, hostname: '127.0.0.1' })
-  stopServer = () => server.stop(true)
-  base = `http://127.0.0.1:${server.port}`
-  ;(p.services.deps.config as { baseUrl: string }).baseUrl = base
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  })
-  page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
+  ;({ base, stop: stopServer } = await servePlatform(p))
+  browser = await launchChromium()
+  page = await newPage(browser)
   page.on('pageerror', (e) => errors.push(e.message))
   page.on('dialog', (d) => void d.accept(d.type() === 'prompt' ? promptAnswer : undefined))
 }, 60_000)

@@ -3,17 +3,15 @@
 // run's detail shows its attempts with the lines the app printed during each. Screenshots go to
 // test/.screens/ (git-ignored).
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { existsSync, mkdirSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { startLoops } from '../../src/loops'
 import { createProxy } from '../../src/proxy'
-import { listen } from '../../src/serve'
+import { chromiumAvailable, launchChromium, newContext, SHOTS, servePlatform } from '../helpers/browser'
 import { startPlatform, type TestPlatform } from '../helpers/platform'
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const SHOTS = join(import.meta.dir, '../.screens')
-const available = existsSync(CHROMIUM)
+const available = chromiumAvailable
 
 const APP = `
 from fastapi import FastAPI, Request
@@ -44,18 +42,12 @@ beforeAll(async () => {
   if (!available) return
   mkdirSync(SHOTS, { recursive: true })
   p = await startPlatform()
-  const { server } = await listen(p.services, { port: 0, hostname: '127.0.0.1' })
-  stopServer = () => server.stop(true)
-  base = `http://127.0.0.1:${server.port}`
-  ;(p.services.deps.config as { baseUrl: string }).baseUrl = base
+  ;({ base, stop: stopServer } = await servePlatform(p))
   loops = startLoops(p.services, createProxy(p.services).invoke, p.services.deps.config, { pollMs: 50, idle: false })
   token = (await p.user()).token
   appId = (await p.json('POST', '/api/apps', { token, body: { name: 'nightly reports', files: { 'app.py': APP } } })).body.id
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  })
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } })
+  browser = await launchChromium()
+  const context = await newContext(browser)
   await context.addCookies([{ name: 'fp_session', value: token, domain: '127.0.0.1', path: '/' }])
   page = await context.newPage()
   page.on('dialog', (d) => void d.accept())

@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { freePort } from '../../src/data/embedded'
+import { jsonClient } from '../helpers/http'
 
 const ROOT = join(import.meta.dir, '../..')
 
@@ -54,13 +55,7 @@ describe('database outage mid-run', () => {
     const pidFile = join(dataDir, 'ferretdb/server.pid')
     const dbPid = () => Number(readFileSync(pidFile, 'utf8'))
     let stoppedPid = 0
-    const json = async (method: string, path: string, body?: unknown, token?: string) => {
-      const r = await fetch(base + path, {
-        method, headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      })
-      return { status: r.status, body: (await r.json()) as any }
-    }
+    const json = jsonClient(base)
     try {
       for (let i = 0; i < 150 && !(await timedFetch(`${base}/healthz`, {}, 1000))?.ok; i++) await Bun.sleep(100)
       expect(existsSync(pidFile)).toBe(true)

@@ -5,6 +5,7 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { freePort } from '../../src/data/embedded'
+import { jsonClient } from '../helpers/http'
 import { testMongoUrl } from '../helpers/platform'
 
 const ROOT = join(import.meta.dir, '../..')
@@ -27,13 +28,8 @@ describe('platform killed mid-run', () => {
       MONGO_DB: `kill_${Date.now()}`, RUN_LEASE_MS: '2000', APP_UID_BASE: String(800_000 + Math.floor(Math.random() * 90) * 1000),
     }
     let { proc, base } = await startMain(env)
-    const json = async (method: string, path: string, body?: unknown, token?: string) => {
-      const r = await fetch(base + path, {
-        method, headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      })
-      return { status: r.status, body: (await r.json()) as any }
-    }
+    // a restart listens on the same PORT, so `base` stays the same
+    const json = jsonClient(base)
     try {
       const { token } = (await json('POST', '/api/auth/signup', { email: 'k@example.com', password: 'password123' })).body
       const files = { 'app.py': 'import time\nfrom fastapi import FastAPI\napp = FastAPI()\n@app.get("/")\ndef r():\n    return {"alive": True}\n@app.post("/slow")\ndef slow():\n    time.sleep(1.5)\n    return {"done": True}\n' }
