@@ -38,12 +38,18 @@ export function appUrl(deps: Pick<DomainDeps, 'config'>, slug: string): string {
 }
 
 /** Shows an app without its files or secrets. */
-export function appView(deps: Pick<DomainDeps, 'config'>, a: AppDoc): AppView {
+export function appView(deps: Pick<DomainDeps, 'config' | 'runtime'>, a: AppDoc): AppView {
   return {
-    id: a._id, name: a.name, slug: a.slug, url: appUrl(deps, a.slug), status: a.status, error: a.error ?? null,
+    id: a._id, name: a.name, slug: a.slug, url: appUrl(deps, a.slug), status: liveStatus(deps, a), error: a.error ?? null,
     entrypoint: a.entrypoint, currentVersion: a.currentVersion, settings: a.settings,
     lastRequestAt: a.lastRequestAt ?? null, deployedAt: a.deployedAt ?? null, createdAt: a.createdAt, updatedAt: a.updatedAt,
   }
+}
+
+/** The stored status, except that an app the runtime serves is running: a wake records `running`
+ * without holding up the first request, so a read right after it may still see `sleeping`. */
+function liveStatus(deps: Pick<DomainDeps, 'runtime'>, a: AppDoc): AppDoc['status'] {
+  return (a.status === 'sleeping' || a.status === 'waking') && deps.runtime.endpoint(a._id) ? 'running' : a.status
 }
 
 /** Checks a file map before it is stored; throws 400 with every problem. */
