@@ -30,13 +30,6 @@ def _has_route(app, path: str) -> bool:
     return False
 
 
-def _header(scope, name: bytes) -> str:
-    for k, v in scope.get("headers") or []:
-        if k == name:
-            return v.decode("latin-1")
-    return ""
-
-
 def relative_traceback(tb: str) -> str:
     """Shows the app's own files as relative paths (app.py, not /data/apps/…/app.py)."""
     import os
@@ -58,9 +51,14 @@ class PlatformMiddleware:
     async def __call__(self, scope, receive, send):
         if scope["type"] not in ("http", "websocket"):
             return await self.app(scope, receive, send)
-        prefix = _header(scope, b"x-forwarded-prefix").rstrip("/")
+        prefix = rid = ""
+        for k, v in scope.get("headers") or ():  # one pass over the headers, for both
+            if k == b"x-forwarded-prefix":
+                prefix = v.decode("latin-1").rstrip("/")
+            elif k == b"x-request-id":
+                rid = v.decode("latin-1")
         if prefix.startswith("/") and not scope.get("root_path"):
-            scope = dict(scope)
+            # the server made this scope for this request alone: set the prefix in place
             scope["root_path"] = prefix
             scope["path"] = prefix + scope["path"]
             scope["raw_path"] = prefix.encode("latin-1") + (scope.get("raw_path") or b"")
@@ -69,10 +67,9 @@ class PlatformMiddleware:
         route_path = scope["path"][len(scope.get("root_path", "")):] or "/"
         if route_path == "/health" and not self.own_health and scope["method"] in ("GET", "HEAD"):
             return await self._json(send, 200, {"status": "ok"})
-        return await self._guarded(scope, receive, send)
+        return await self._guarded(scope, receive, send, rid)
 
-    async def _guarded(self, scope, receive, send):
-        rid = _header(scope, b"x-request-id")
+    async def _guarded(self, scope, receive, send, rid):
         held: list[dict] = []  # a 500 response held back until we know whether it raised
         state = {"started": False, "holding": False, "size": 0}
 
