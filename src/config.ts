@@ -31,6 +31,8 @@ export interface Config {
   startTimeoutMs: number
   /** Upstream timeout of one proxied request, in ms. */
   requestTimeoutMs: number
+  /** How bodyless requests reach local instances: the proxy's own keep-alive sockets, or fetch. */
+  proxyClient: 'sockets' | 'fetch'
   /** Longest a request waits for a sleeping app to wake, in ms (then 504). */
   wakeTimeoutMs: number
   /** Requests that may wait for one app's wake (then 503). */
@@ -123,6 +125,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     appBodyLimit: int(env, 'APP_BODY_LIMIT', 32 * 1024 * 1024),
     startTimeoutMs: int(env, 'START_TIMEOUT_MS', 30_000),
     requestTimeoutMs: int(env, 'REQUEST_TIMEOUT_MS', 60_000),
+    proxyClient: env.PROXY_CLIENT === 'fetch' ? 'fetch' : 'sockets',
     wakeTimeoutMs: int(env, 'WAKE_TIMEOUT_MS', 30_000),
     wakeQueue: int(env, 'WAKE_QUEUE', 1000),
     wakeHoldHtmlMs: int(env, 'WAKE_HOLD_HTML_MS', 400),

@@ -1,7 +1,8 @@
 // Innermost link: forwards the request to the ready instance and streams the answer back.
 import type { Handler, ProxyRequest } from './chain'
-import { downstreamHeaders, readTraceback, upstreamHeaders } from './headers'
+import { downstreamHeaders, readTraceback, upstreamHead, upstreamHeaders, type ForwardContext } from './headers'
 import { proxyError } from './respond'
+import { send } from './upstream'
 
 /** Limits of forwarding. */
 export interface ForwardOptions {
@@ -9,6 +10,8 @@ export interface ForwardOptions {
   timeoutMs: number
   /** Largest request body forwarded, in bytes. */
   bodyLimit: number
+  /** Bodyless requests to Unix sockets on the proxy's own connections (upstream.ts), else fetch. */
+  sockets: boolean
   /** Called when an app timed out: a stuck instance is recycled (ACCEPTANCE 3). */
   onTimeout?: (appId: string) => void
   /** Called when an instance refuses connections (it died before its exit was reported). */
@@ -84,13 +87,21 @@ export function forward(opts: ForwardOptions): Handler {
     let exceeded = false
     const deadline = timeouts.add(opts.timeoutMs)
     const ctrl = deadline.ctrl
+    const ctx: ForwardContext = {
+      requestId: pr.requestId, clientIp: pr.clientIp, proto: request.url.startsWith('https:') ? 'https' : 'http',
+      host: request.headers.get('host') ?? '', prefix: match.prefix,
+    }
     try {
+      // Bodyless requests to a local instance go on the event loop's own keep-alive sockets.
+      const head = opts.sockets && !hasBody && endpoint.unix ? upstreamHead(request.method, match.path, request.headers, ctx) : null
+      if (head) {
+        const up = await send(endpoint.unix!, request.method, head, ctrl.signal)
+        pr.traceback = readTraceback(up.head.headers)
+        return new Response(up.body, { status: up.head.status, statusText: up.head.statusText, headers: downstreamHeaders(up.head.headers, pr.requestId) })
+      }
       const res = await fetch(endpoint.baseUrl + match.path, {
         method: request.method,
-        headers: upstreamHeaders(request.headers, {
-          requestId: pr.requestId, clientIp: pr.clientIp, proto: request.url.startsWith('https:') ? 'https' : 'http',
-          host: request.headers.get('host') ?? '', prefix: match.prefix,
-        }),
+        headers: upstreamHeaders(request.headers, ctx),
         body: hasBody ? limited(request.body!, opts.bodyLimit, () => (exceeded = true)) : undefined,
         redirect: 'manual',
         signal: ctrl.signal,

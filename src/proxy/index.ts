@@ -45,6 +45,7 @@ export function createProxy(s: Services): ProxyHandler {
       forward({
         timeoutMs: config.requestTimeoutMs,
         bodyLimit: config.appBodyLimit,
+        sockets: config.proxyClient === 'sockets',
         onTimeout: (id) => void runtime.stop(id).catch(() => {}),
         onDead: (id, instanceId) => runtime.discard(id, instanceId),
       }),

@@ -21,12 +21,21 @@ let p: TestPlatform
 let token: string
 let app: { id: string; slug: string }
 let loops: Awaited<ReturnType<typeof startLoops>>
-let canary: ReturnType<typeof Bun.listen>
+let canary: { port: number; stop(closeActive?: boolean): void }
 let connections = 0
 let targets: string[]
 
 beforeAll(async () => {
-  canary = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { open: (s) => (connections++, s.end()), data() {} } })
+  canary = Bun.listen({
+    hostname: '127.0.0.1', port: 0,
+    socket: {
+      open(s) {
+        connections++
+        s.end()
+      },
+      data() {},
+    },
+  })
   const port = canary.port
   targets = [`127.0.0.1:${port}`, `[::ffff:127.0.0.1]:${port}`, `2130706433:${port}`, '169.254.169.254']
   p = await startPlatform()
