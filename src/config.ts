@@ -71,9 +71,12 @@ export interface KubernetesSettings {
   /** A kubeconfig file (KUBECONFIG); unset → in-cluster, else ~/.kube/config. */
   kubeconfig?: string
   runnerImage: string
-  /** Per-app CPU and memory (requests = limits), as Kubernetes quantities. */
+  /** Per-app CPU and memory by default (requests = limits), as Kubernetes quantities. */
   cpu: string
   memory: string
+  /** The most an app's own settings may ask for. */
+  maxCpu: string
+  maxMemory: string
 }
 
 /** Per-app resource limits applied as rlimits by the local runtime. */
@@ -152,6 +155,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       runnerImage: env.K8S_RUNNER_IMAGE || 'fastapi-platform-runner:0.1.0',
       cpu: quantity(env, 'K8S_CPU', '250m'),
       memory: quantity(env, 'K8S_MEMORY', '128Mi'),
+      maxCpu: quantity(env, 'K8S_MAX_CPU', '2'),
+      maxMemory: quantity(env, 'K8S_MAX_MEMORY', '2Gi'),
     },
   }
 }

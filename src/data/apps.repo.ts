@@ -25,7 +25,7 @@ export interface AppDoc {
   currentVersion: number | null
   versionCounter: number
   env: EnvEntry[]
-  settings: { idleMinutes: number; maxAttempts?: number; concurrency?: number; webhookSecret?: string | null }
+  settings: { idleMinutes: number; maxAttempts?: number; concurrency?: number; webhookSecret?: string | null; cpu?: string; memory?: string }
   /** Cron triggers: each tick becomes a run. */
   cron?: CronTrigger[]
   /** SHA-256 of the app's invoke key (a bearer for POST /api/invoke only). */

@@ -2,6 +2,7 @@
 import { nanoid } from 'nanoid'
 import type { AppDoc } from '../data/apps.repo'
 import { open, seal } from '../lib/crypto'
+import { cpuMillis, memoryBytes } from '../lib/quantity'
 import { percentile, round2 } from '../lib/stats'
 import { fileSetProblems, type FileMap } from '../lib/files'
 import { RESERVED_SLUGS, slugify } from '../lib/slug'
@@ -181,7 +182,9 @@ export function appsService(deps: DomainDeps, hooks: AppHooks) {
       return { ...app, env }
     },
 
-    async updateSettings(ownerId: string, id: string, input: { idleMinutes?: number }) {
+    /** Idle minutes, and CPU and memory for the kubernetes runtime (null or '' → the default).
+     *  `resourcesChanged` tells the caller to restart a running app. */
+    async updateSettings(ownerId: string, id: string, input: SettingsInput) {
       const app = await this.get(ownerId, id)
       const s = { ...app.settings }
       if (input.idleMinutes !== undefined) {
@@ -190,8 +193,12 @@ export function appsService(deps: DomainDeps, hooks: AppHooks) {
         }
         s.idleMinutes = input.idleMinutes
       }
+      const k = deps.config.kubernetes
+      if (input.cpu !== undefined) setQuantity(s, 'cpu', input.cpu, cpuMillis, 10, k.maxCpu, '10m')
+      if (input.memory !== undefined) setQuantity(s, 'memory', input.memory, memoryBytes, 32 * 1024 ** 2, k.maxMemory, '32Mi')
       await apps.update(id, { settings: s })
-      return { ...app, settings: s }
+      const resourcesChanged = s.cpu !== app.settings.cpu || s.memory !== app.settings.memory
+      return { app: { ...app, settings: s }, resourcesChanged }
     },
 
     async versions(ownerId: string, id: string) {
@@ -245,6 +252,24 @@ export function appsService(deps: DomainDeps, hooks: AppHooks) {
       hooks.changed(app)
     },
   }
+}
+
+/** What app settings accept. */
+export interface SettingsInput {
+  idleMinutes?: number
+  cpu?: string | null
+  memory?: string | null
+}
+
+/** Sets (or with null/'' clears) a CPU or memory setting, within [min, max]. */
+function setQuantity(s: AppDoc['settings'], key: 'cpu' | 'memory', raw: string | null, parse: (q: string) => number | null, min: number, max: string, minText: string): void {
+  const q = (raw ?? '').trim()
+  if (!q) return void delete s[key]
+  const example = key === 'cpu' ? '250m or 1' : '128Mi or 1Gi'
+  const n = parse(q)
+  if (n === null) throw badRequest(`${key} must be a Kubernetes quantity such as ${example}`)
+  if (n < min || n > parse(max)!) throw badRequest(`${key} must be between ${minText} and ${max} (the limit set for this platform)`)
+  s[key] = q
 }
 
 function mask(value: string): string {

@@ -46,6 +46,7 @@ export function deployService(deps: DomainDeps, apps: AppsService, crashes: Cras
       },
       uid: app.uid,
       limits: deps.config.limits,
+      resources: { cpu: app.settings.cpu ?? deps.config.kubernetes.cpu, memory: app.settings.memory ?? deps.config.kubernetes.memory },
     }
   }
 

@@ -1,6 +1,6 @@
 // Builds every domain service from one set of dependencies (main.ts and tests call this).
 import type { AppDoc } from '../data/apps.repo'
-import { appsService, appView } from './apps'
+import { appsService, appView, type SettingsInput } from './apps'
 import { authService } from './auth'
 import type { DomainDeps } from './context'
 import { CrashTracker } from './crashes'
@@ -50,6 +50,15 @@ export function createServices(deps: DomainDeps) {
     auth: authService(deps),
     apps,
     deploy,
+    /** Saves an app's settings; new CPU or memory restart it if it runs (a sleeping app gets them when it wakes). */
+    async settings(ownerId: string, id: string, input: SettingsInput) {
+      const r = await apps.updateSettings(ownerId, id, input)
+      if (r.resourcesChanged) {
+        deploy.forget(id)
+        if (deps.runtime.endpoint(id)) await deploy.restart(ownerId, id)
+      }
+      return r
+    },
     database,
     runs,
     cron: cronService(deps, runs),

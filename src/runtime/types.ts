@@ -14,6 +14,8 @@ export interface AppSpec {
   /** Unprivileged uid/gid for the app's processes (local runtime, when root). */
   uid?: number
   limits: AppLimits
+  /** CPU and memory as Kubernetes quantities (kubernetes runtime; requests = limits). */
+  resources?: { cpu: string; memory: string }
 }
 
 /** Where a ready instance accepts HTTP: a Unix socket (local) or a base URL (kubernetes). */

@@ -188,6 +188,24 @@ describe.skipIf(!enabled)('kubernetes runtime on a real API server', () => {
     expect([...kubelet.errors.values()]).toEqual([])
   }, 90_000)
 
+  test("an app's own CPU and memory: checked against the platform's caps, set on its pod, rolled in", async () => {
+    const settings = `/api/apps/${appId}/settings`
+    const tooMuch = await p.json('PUT', settings, { token, body: { cpu: '8' } })
+    expect(tooMuch.status).toBe(400)
+    expect(tooMuch.body.message).toBe('cpu must be between 10m and 2 (the limit set for this platform)')
+    const bad = await p.json('PUT', settings, { token, body: { memory: 'lots' } })
+    expect(bad.status).toBe(400)
+    expect(bad.body.message).toContain('Kubernetes quantity such as 128Mi')
+    const resources = () => deployment().then((d) => d!.spec!.template.spec!.containers[0]!.resources)
+    const r = await p.json('PUT', settings, { token, body: { cpu: '500m', memory: '256Mi' } })
+    expect(r.status).toBe(200)
+    expect(await resources()).toEqual({ requests: { cpu: '500m', memory: '256Mi' }, limits: { cpu: '500m', memory: '256Mi' } })
+    expect(await get('/app/kube-hello/')).toMatchObject({ status: 200, body: JSON.stringify({ message: 'Hello, v2!' }) })
+    await p.json('PUT', settings, { token, body: { cpu: null, memory: '' } }) // back to the defaults
+    expect(await resources()).toEqual({ requests: { cpu: '250m', memory: '128Mi' }, limits: { cpu: '250m', memory: '128Mi' } })
+    expect((await p.json('GET', `/api/apps/${appId}`, { token })).body.settings).not.toHaveProperty('cpu')
+  }, 90_000)
+
   test('a serving pod killed for memory: the app shows why; routing resumes only once it is Ready again', async () => {
     const [pod] = await readyPods()
     const now = new Date().toISOString()

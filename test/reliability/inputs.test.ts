@@ -101,3 +101,29 @@ describe('body limits (ACCEPTANCE 19)', () => {
     expect(r.status).toBe(413)
   })
 })
+
+describe('app settings', () => {
+  test('idle minutes, CPU and memory out of range or not quantities → 400 with the reason; nothing changes', async () => {
+    const c = await p.json('POST', '/api/apps', { token, body: { name: 'settings', files: HELLO, deploy: false } })
+    const put = (body: unknown) => p.json('PUT', `/api/apps/${c.body.id}/settings`, { token, body })
+    const cases: [unknown, string][] = [
+      [{ idleMinutes: 0 }, 'idleMinutes must be a whole number between 1 and 10080'],
+      [{ cpu: 'lots' }, 'cpu must be a Kubernetes quantity such as 250m or 1'],
+      [{ cpu: '{"$gt":""}' }, 'cpu must be a Kubernetes quantity'],
+      [{ cpu: '5m' }, 'cpu must be between 10m and 2'],
+      [{ cpu: '3' }, 'cpu must be between 10m and 2'],
+      [{ memory: '16Mi' }, 'memory must be between 32Mi and 2Gi'],
+      [{ memory: '1Ti' }, 'memory must be between 32Mi and 2Gi'],
+    ]
+    for (const [body, message] of cases) {
+      const r = await put(body)
+      expect(r.status).toBe(400)
+      expect(r.body.message).toContain(message)
+    }
+    expect((await put({ cpu: { $gt: '' } })).status).toBe(400) // not even a string
+    expect((await p.json('GET', `/api/apps/${c.body.id}`, { token })).body.settings).toEqual({ idleMinutes: 15 })
+    const ok = await put({ idleMinutes: 30, cpu: '500m', memory: '256Mi' })
+    expect(ok.body.settings).toEqual({ idleMinutes: 30, cpu: '500m', memory: '256Mi' })
+    expect((await put({ cpu: null, memory: '' })).body.settings).toEqual({ idleMinutes: 30 })
+  })
+})

@@ -47,6 +47,10 @@ describe('per-app objects', () => {
       capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' },
     })
     expect(c.resources).toEqual({ requests: { cpu: '250m', memory: '128Mi' }, limits: { cpu: '250m', memory: '128Mi' } })
+    // an app's own settings win over the defaults, and change the pod's spec hash (a roll)
+    const own = buildDeployment({ ...spec(), resources: { cpu: '1', memory: '1Gi' } }, OPTS, 1) as any
+    expect(own.spec.template.spec.containers[0].resources).toEqual({ requests: { cpu: '1', memory: '1Gi' }, limits: { cpu: '1', memory: '1Gi' } })
+    expect(own.spec.template.metadata.annotations['fp/spec-hash']).not.toBe((objects[2] as any).spec.template.metadata.annotations['fp/spec-hash'])
     expect(c.volumeMounts).toContainEqual({ name: 'tmp', mountPath: '/tmp' })
     expect(pod.volumes).toContainEqual({ name: 'tmp', emptyDir: { sizeLimit: '64Mi' } })
     // Only volume types "restricted" allows.
@@ -182,7 +186,7 @@ test('log lines are split across chunks, CRLF trimmed, the tail flushed at the e
 
 test('K8S_* settings have defaults and refuse what is not a quantity', () => {
   const c = loadConfig({}, '/tmp')
-  expect(c.kubernetes).toEqual({ namespace: 'fastapi-platform', runnerImage: 'fastapi-platform-runner:0.1.0', cpu: '250m', memory: '128Mi' })
+  expect(c.kubernetes).toEqual({ namespace: 'fastapi-platform', runnerImage: 'fastapi-platform-runner:0.1.0', cpu: '250m', memory: '128Mi', maxCpu: '2', maxMemory: '2Gi' })
   expect(loadConfig({ K8S_NAMESPACE: 'apps', K8S_CPU: '1', K8S_MEMORY: '1Gi' }, '/tmp').kubernetes).toMatchObject({ namespace: 'apps', cpu: '1', memory: '1Gi' })
   expect(() => loadConfig({ K8S_MEMORY: '128MB; x' }, '/tmp')).toThrow(/K8S_MEMORY/)
 })

@@ -5,6 +5,7 @@ import { signJwt, verifyJwt } from '../../src/lib/jwt'
 import { KeyedMutex, SingleFlight } from '../../src/lib/keyed-mutex'
 import { FailureLimiter } from '../../src/lib/ratelimit'
 import { slugify } from '../../src/lib/slug'
+import { cpuMillis, memoryBytes } from '../../src/lib/quantity'
 import { ReadCoalescer } from '../../src/lib/coalesce'
 import { untag } from '../../src/runtime/log-tag'
 
@@ -132,5 +133,17 @@ describe('ReadCoalescer', () => {
     expect(calls).toBe(3)
     await read()
     expect(calls).toBe(4) // finished reads are not cached
+  })
+})
+
+describe('resource quantities', () => {
+  test('CPU in millicores and memory in bytes; anything else is not a quantity', () => {
+    expect([cpuMillis('250m'), cpuMillis('1'), cpuMillis('0.5'), cpuMillis('2')]).toEqual([250, 1000, 500, 2000])
+    expect([memoryBytes('128Mi'), memoryBytes('1Gi'), memoryBytes('500M'), memoryBytes('1024')]).toEqual([128 * 1024 ** 2, 1024 ** 3, 5e8, 1024])
+    for (const bad of ['', '-1', '1 ', '1e3', '250 m', '1; rm -rf /', '{"$gt":0}']) {
+      expect(cpuMillis(bad)).toBeNull()
+      expect(memoryBytes(bad)).toBeNull()
+    }
+    expect(cpuMillis('128Mi')).toBeNull()
   })
 })

@@ -53,7 +53,11 @@ export const clone = t.Optional(t.Object({
 }))
 
 /** PUT /api/apps/:id/settings */
-export const settings = t.Object({ idleMinutes: t.Optional(t.Integer()) })
+export const settings = t.Object({
+  idleMinutes: t.Optional(t.Integer()),
+  cpu: t.Optional(t.Union([t.String({ maxLength: 20 }), t.Null()])),
+  memory: t.Optional(t.Union([t.String({ maxLength: 20 }), t.Null()])),
+})
 
 /** GET /api/apps/:id/requests */
 export const requestsQuery = t.Object({

@@ -67,6 +67,8 @@ export const appsApi = (s: Services) => {
       const restarted = body.restart === false ? null : await s.deploy.restart(owner, params.id)
       return { env: s.apps.envList(app, false), restarted: restarted ? restarted.version : null }
     }, { auth: true, body: m.env })
-    .put('/:id/settings', async ({ principal, params, body }) =>
-      view(await s.apps.updateSettings(principal.user.id, params.id, body)), { auth: true, body: m.settings })
+    .put('/:id/settings', async ({ principal, params, body }) => {
+      const r = await s.settings(principal.user.id, params.id, body)
+      return view(r.app)
+    }, { auth: true, body: m.settings })
 }

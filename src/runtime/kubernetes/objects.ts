@@ -62,6 +62,11 @@ export function checkQuantity(what: string, q: string): string {
   return q
 }
 
+/** The app's own CPU and memory (its settings), else the platform's defaults. */
+function resourcesOf(spec: AppSpec, o: ObjectOptions): { cpu: string; memory: string } {
+  return spec.resources ?? { cpu: o.cpu, memory: o.memory }
+}
+
 /** The DNS-1035 name shared by an app's objects: readable, lowercase, and unique per (case-sensitive) id. */
 export function objectName(appId: string): string {
   checkAppId(appId)
@@ -136,7 +141,8 @@ export function buildConfigMap(spec: AppSpec, o: ObjectOptions): Manifest {
 /** A hash of everything that shapes the pod: a change rolls the Deployment, and start() waits for pods carrying it. */
 export function specHash(spec: AppSpec, o: ObjectOptions): string {
   const h = createHash('sha256')
-  h.update(JSON.stringify([spec.hash, spec.entrypoint, o.image, o.cpu, o.memory, Object.entries(secretData(spec)).sort()]))
+  const r = resourcesOf(spec, o)
+  h.update(JSON.stringify([spec.hash, spec.entrypoint, o.image, r.cpu, r.memory, Object.entries(secretData(spec)).sort()]))
   return h.digest('hex').slice(0, 32)
 }
 
@@ -153,7 +159,8 @@ export function runnerEnv(spec: AppSpec): { name: string; value: string }[] {
 /** The Deployment of the runner image: Pod Security "restricted", read-only root, rolling with no downtime. */
 export function buildDeployment(spec: AppSpec, o: ObjectOptions, replicas: 0 | 1): Manifest {
   const name = objectName(spec.appId)
-  const resources = { cpu: checkQuantity('cpu', o.cpu), memory: checkQuantity('memory', o.memory) }
+  const r = resourcesOf(spec, o)
+  const resources = { cpu: checkQuantity('cpu', r.cpu), memory: checkQuantity('memory', r.memory) }
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',

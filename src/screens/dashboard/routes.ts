@@ -17,6 +17,13 @@ type Ctx = { request: Request; params: Record<string, string>; body?: unknown; q
 const owned = (s: Services, fn: (p: Principal, c: Ctx) => Promise<Response>) =>
   signedIn(s, fn, (err, p) => err.status === 404 ? notFoundPage(shellUser(p)) : html(`<div class="alert">${Bun.escapeHTML(err.message)}</div>`, err.status))
 
+/** The CPU and memory fields, on the kubernetes runtime only (the local runtime has no such limits). */
+function resourcesOf(s: Services, app: { settings: { cpu?: string; memory?: string } }) {
+  const { runtime, kubernetes: k } = s.deps.config
+  if (runtime !== 'kubernetes') return null
+  return { cpu: app.settings.cpu ?? '', memory: app.settings.memory ?? '', defaultCpu: k.cpu, defaultMemory: k.memory, maxCpu: k.maxCpu, maxMemory: k.maxMemory }
+}
+
 /** Dashboard screens. */
 export const dashboardScreens = (s: Services) => {
   const requests = async (owner: string, id: string) => {
@@ -83,6 +90,7 @@ export const dashboardScreens = (s: Services) => {
         d: {
           id: app._id, name: app.name, slug: app.slug, url: v.url, status: v.status,
           error: v.error, currentVersion: app.currentVersion, lastRequestAt: v.lastRequestAt, idleMinutes: app.settings.idleMinutes,
+          resources: resourcesOf(s, app),
           wakes: await s.apps.wakeStats(app._id), requests: await requests(p.user.id, app._id), versions: await versions(p.user.id, app._id),
           database: { ...s.database.describe(app), collections: await s.database.collections(app).catch(() => []) },
           runs: (await s.runs.list(app._id, { limit: 20 })).map((r) => ({ ...r, id: r._id })) as never, cron: s.cron.list(app) as never, baseUrl: s.deps.config.baseUrl,
@@ -113,9 +121,10 @@ export const dashboardScreens = (s: Services) => {
       return redirect(request, `/apps/${r.app._id}`)
     }))
     .put('/apps/:id/settings', owned(s, async (p, { params, body }) => {
-      const idle = Number((body as Record<string, unknown>)?.idleMinutes)
-      await s.apps.updateSettings(p.user.id, params.id!, { idleMinutes: idle })
-      return html('<span class="ok">Saved.</span>')
+      const form = (body ?? {}) as Record<string, unknown>
+      const text = (k: string) => (typeof form[k] === 'string' ? (form[k] as string) : undefined)
+      const r = await s.settings(p.user.id, params.id!, { idleMinutes: Number(form.idleMinutes), cpu: text('cpu'), memory: text('memory') })
+      return html(`<span class="ok">${r.resourcesChanged ? 'Saved; the app restarts with its new resources.' : 'Saved.'}</span>`)
     }))
     .get('/apps/:id/runs', owned(s, async (p, { params, query }) => {
       const app = await s.apps.get(p.user.id, params.id!)

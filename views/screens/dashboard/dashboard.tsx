@@ -35,6 +35,8 @@ export interface DashboardData {
   currentVersion: number | null
   lastRequestAt: Date | null
   idleMinutes: number
+  /** CPU and memory (kubernetes runtime only): the app's own, and the platform's default and cap. */
+  resources: { cpu: string; memory: string; defaultCpu: string; defaultMemory: string; maxCpu: string; maxMemory: string } | null
   wakes: { count: number; p50Ms: number | null; p95Ms: number | null }
   requests: RequestRow[]
   versions: VersionRow[]
@@ -42,6 +44,24 @@ export interface DashboardData {
   runs: RunRow[]
   cron: CronRow[]
   baseUrl: string
+}
+
+/** CPU and memory of the app's pod; empty means the platform's default. */
+function ResourceFields({ r }: { r: NonNullable<DashboardData['resources']> }) {
+  return (
+    <div class="grid-2" style="margin-top:10px">
+      <div>
+        <label for="cpu">CPU (pod request = limit)</label>
+        <input id="cpu" name="cpu" class="mono" value={r.cpu} placeholder={r.defaultCpu} maxlength="20" />
+        <div class="faint" safe>{`default ${r.defaultCpu}, at most ${r.maxCpu} (e.g. 500m)`}</div>
+      </div>
+      <div>
+        <label for="memory">Memory</label>
+        <input id="memory" name="memory" class="mono" value={r.memory} placeholder={r.defaultMemory} maxlength="20" />
+        <div class="faint" safe>{`default ${r.defaultMemory}, at most ${r.maxMemory} (e.g. 256Mi)`}</div>
+      </div>
+    </div>
+  )
 }
 
 /** The requests table (also served alone for live refresh). */
@@ -182,7 +202,11 @@ export function Dashboard({ user, d }: { user: ShellUser; d: DashboardData }) {
             <label for="idle">Sleep after this many idle minutes</label>
             <div class="row">
               <input id="idle" name="idleMinutes" type="number" min="1" max="10080" value={String(d.idleMinutes)} style="max-width:140px" />
-              <button class="btn" type="submit">Save</button>
+              {d.resources ? '' : <button class="btn" type="submit">Save</button>}
+            </div>
+            {d.resources ? <ResourceFields r={d.resources} /> : ''}
+            <div class="row">
+              {d.resources ? <button class="btn" type="submit">Save</button> : ''}
               <span id="settings-msg" class="faint"></span>
             </div>
           </form>
