@@ -49,7 +49,7 @@ export function templatesRepo(db: Db) {
     visible: async (userId: string, all: boolean) =>
       (await col.find(all ? {} : { $or: [{ ownerId: String(userId) }, { published: true }] }, { projection: LIST })
         .sort({ updatedAt: -1 }).toArray()).map((t) => ({ ...t, files: {} }) as UserTemplateDoc),
-    update: (id: string, set: Partial<Pick<UserTemplateDoc, 'name' | 'title' | 'description' | 'level' | 'tags' | 'published'>>) =>
+    update: (id: string, set: Partial<Pick<UserTemplateDoc, 'name' | 'title' | 'description' | 'level' | 'tags' | 'published' | 'guide'>>) =>
       col.updateOne({ _id: String(id) }, { $set: { ...set, updatedAt: new Date() } }),
     remove: (id: string) => col.deleteOne({ _id: String(id) }),
     /** A user is deleted: their private templates go, their published ones stay without an owner. */

@@ -53,7 +53,7 @@ export interface SaveTemplateInput {
 }
 
 /** What may change on an existing template. */
-export type EditTemplateInput = Partial<Pick<SaveTemplateInput, 'name' | 'title' | 'description' | 'tags' | 'level'>>
+export type EditTemplateInput = Partial<Pick<SaveTemplateInput, 'name' | 'title' | 'description' | 'tags' | 'level' | 'guide'>>
 
 /** Templates one user may keep (each holds up to an app's 500 KB of files). */
 export const MAX_TEMPLATES_PER_USER = 50
@@ -233,6 +233,7 @@ export function templateCatalog(deps: DomainDeps, builtins: Template[]) {
       if (input.description !== undefined) set.description = checkText('description', input.description, 300, false)
       if (input.level !== undefined) set.level = checkLevel(input.level)
       if (input.tags !== undefined) set.tags = checkTags(input.tags)
+      if (input.guide !== undefined) set.guide = checkText('guide', input.guide, 8000, false)
       try {
         await templates.update(t._id, set)
       } catch (err) {

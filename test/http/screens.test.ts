@@ -158,3 +158,27 @@ describe('settings form', () => {
     }
   })
 })
+
+describe('template guide editing', () => {
+  const post = (path: string, body: string, cookie = cookieA) =>
+    p.call('POST', path, { body, headers: { cookie, 'content-type': 'application/x-www-form-urlencoded', 'hx-request': 'true', origin: ORIGIN } })
+
+  test('saved with a guide from the dashboard; its owner edits it in the gallery (escaped); others cannot', async () => {
+    const saved = await post(`/apps/${appId}/templates`, `name=guided&title=Guided&level=beginner&guide=${encodeURIComponent(`Try \`GET /items\`. ${EVIL}`)}`)
+    expect(await saved.text()).toContain('/new?template=guided')
+    const editor = await (await p.call('GET', '/templates/guided/guide', { headers: { cookie: cookieA } })).text()
+    expect(editor).toContain('<textarea')
+    expect(editor).toContain('&lt;script&gt;alert(1)&lt;/script&gt;')
+    expect(editor).not.toContain(EVIL)
+    const r = await post('/templates/guided/guide', `guide=${encodeURIComponent('1. Call `POST /items` with `{"name": "tea"}`.')}`)
+    expect(await r.text()).toContain('Guide saved')
+    const token = (await p.json('POST', '/api/auth/login', { body: { email: 'a@example.com', password: 'password123' } })).body.token
+    const t = (await p.json('GET', '/api/templates/guided', { token })).body
+    expect(t.guide).toBe('1. Call `POST /items` with `{"name": "tea"}`.')
+    expect(t.calls).toContainEqual({ method: 'POST', path: '/items', body: '{"name": "tea"}' })
+    const other = await session('d@example.com')
+    expect((await p.call('GET', '/templates/guided/guide', { headers: { cookie: other } })).status).toBe(404)
+    expect((await post('/templates/guided/guide', 'guide=mine%20now', other)).status).toBe(404)
+    expect((await post('/templates/guided/guide', `guide=${'x'.repeat(9000)}`)).status).toBe(400)
+  })
+})

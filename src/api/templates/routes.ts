@@ -39,7 +39,7 @@ export const templatesApi = (s: Services) =>
     })
     .patch('/:name', async ({ principal, params, body }) => s.catalog.edit(principal.user, params.name, body), {
       auth: true,
-      body: t.Object({ name: t.Optional(name), ...fields, title: t.Optional(fields.title) }),
+      body: t.Object({ name: t.Optional(name), ...fields, title: t.Optional(fields.title), guide: t.Optional(t.String({ maxLength: 10_000 })) }),
     })
     .post('/:name/publish', async ({ principal, params }) => s.catalog.publish(principal.user, params.name, true), { auth: true })
     .delete('/:name/publish', async ({ principal, params }) => s.catalog.publish(principal.user, params.name, false), { auth: true })

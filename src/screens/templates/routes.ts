@@ -1,7 +1,7 @@
 // Template actions from the browser: save an app version as a template (dashboard), and rename,
-// retitle, publish, unpublish, delete from the gallery. Errors come back as an alert fragment.
+// retitle, edit the guide, publish, unpublish, delete from the gallery. Errors come back as an alert fragment.
 import { Elysia } from 'elysia'
-import { SavedTemplate } from '../../../views/screens/templates/save'
+import { GuideEditor, SavedTemplate } from '../../../views/screens/templates/save'
 import type { Principal } from '../../domain/auth'
 import type { Services } from '../../domain/services'
 import { html, redirect } from '../../plugins/html'
@@ -29,7 +29,7 @@ export const templateScreens = (s: Services) =>
       const t = await s.catalog.save(p.user, {
         app_id: params.id!, version: version ? Number(version) : undefined, name: field(body, 'name') ?? '', title: field(body, 'title') ?? '',
         description: field(body, 'description'), level: field(body, 'level'),
-        tags: (field(body, 'tags') ?? '').split(/[\s,]+/).filter(Boolean),
+        tags: (field(body, 'tags') ?? '').split(/[\s,]+/).filter(Boolean), guide: field(body, 'guide')?.trim() || undefined,
       })
       return html(SavedTemplate({ name: t.name, title: t.title }) as string)
     }))
@@ -40,6 +40,15 @@ export const templateScreens = (s: Services) =>
     .post('/templates/:name/title', action(s, async (p, { request, params }) => {
       const t = await s.catalog.edit(p.user, params.name!, { title: prompt(request) })
       return back(request, t.name)
+    }))
+    .get('/templates/:name/guide', action(s, async (p, { params }) => {
+      const t = await s.catalog.resolve(p.user, params.name!)
+      if (t.kind !== 'user' || !(t.mine || p.user.role === 'admin')) return alert('only its owner (or an admin) may edit this guide', 403)
+      return html(GuideEditor({ name: t.name, guide: t.guide }) as string)
+    }))
+    .post('/templates/:name/guide', action(s, async (p, { params, body }) => {
+      await s.catalog.edit(p.user, params.name!, { guide: field(body, 'guide') ?? '' })
+      return html('<div class="alert info" role="status">Guide saved: the editor shows it to apps started from this template.</div>')
     }))
     .post('/templates/:name/publish', action(s, async (p, { request, params }) => back(request, (await s.catalog.publish(p.user, params.name!, true)).name)))
     .post('/templates/:name/unpublish', action(s, async (p, { request, params }) => back(request, (await s.catalog.publish(p.user, params.name!, false)).name)))

@@ -25,7 +25,7 @@ export interface GallerySections {
 
 const BLANK: TemplateCard = { name: 'blank', title: 'Blank app', description: 'An empty FastAPI app with one route.', level: 'beginner', tags: ['fastapi'], kind: 'builtin' }
 
-/** Actions on a user template: rename, retitle, publish (admins), delete; each reloads the gallery or shows an alert in the card. */
+/** Actions on a user template: rename, retitle, edit its guide, publish (admins), delete; each reloads the gallery or shows an alert in the card. */
 function CardActions({ t, isAdmin }: { t: TemplateCard; isAdmin: boolean }) {
   if (t.kind !== 'user' || !(t.mine || isAdmin)) return ''
   const at = (action: string) => `/templates/${encodeURIComponent(t.name)}/${action}`
@@ -33,6 +33,7 @@ function CardActions({ t, isAdmin }: { t: TemplateCard; isAdmin: boolean }) {
     <div class="tpl-actions">
       <button type="button" class="btn sm" hx-post={at('rename')} hx-prompt="New name (lower-case letters, digits, dashes)" hx-target="next .tpl-msg" hx-swap="innerHTML">Rename</button>
       <button type="button" class="btn sm" hx-post={at('title')} hx-prompt="New title" hx-target="next .tpl-msg" hx-swap="innerHTML">Edit title</button>
+      <button type="button" class="btn sm" hx-get={at('guide')} hx-target="next .tpl-msg" hx-swap="innerHTML">Edit guide</button>
       {isAdmin ? (
         <button type="button" class="btn sm" hx-post={at(t.published ? 'unpublish' : 'publish')} hx-target="next .tpl-msg" hx-swap="innerHTML">
           {t.published ? 'Unpublish' : 'Publish'}

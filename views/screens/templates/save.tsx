@@ -1,4 +1,5 @@
-// "Save as template" on the dashboard: a dialog with the template's name, title, description, tags, level.
+// "Save as template" on the dashboard: a dialog with the template's name, title, description, tags, level, guide;
+// and the guide editor a template's owner opens from its gallery card.
 
 /** The dialog; a version button fills in the version and opens it. */
 export function SaveTemplateDialog({ appId }: { appId: string }) {
@@ -30,6 +31,11 @@ export function SaveTemplateDialog({ appId }: { appId: string }) {
             <select id="tpl-level" name="level"><option value="beginner">Beginner</option><option value="intermediate">Intermediate</option></select>
           </div>
         </div>
+        <div class="field">
+          <label for="tpl-guide">Guide (Markdown, optional: empty keeps the guide of the template the app came from)</label>
+          <textarea id="tpl-guide" name="guide" rows="4" maxlength="8000" class="mono" placeholder={'1. Call `GET /` and read the answer.\n2. Change the message in app.py and press Deploy.'}></textarea>
+          <div class="faint">Calls written like <code>GET /items</code> become one-click buttons in the editor's Guide tab.</div>
+        </div>
         <div id="save-template-result"></div>
         <div class="row">
           <span class="grow"></span>
@@ -47,6 +53,22 @@ export function SavedTemplate({ name, title }: { name: string; title: string }) 
   return (
     <div class="alert info" role="status">
       Saved <strong safe>{title}</strong>. Find it under “My templates” in the gallery: <a href={link} id="saved-template-link" safe>{link}</a>
+    </div>
+  )
+}
+
+/** The guide editor in a gallery card (no form of its own: the card sits inside the new-app form). */
+export function GuideEditor({ name, guide }: { name: string; guide: string }) {
+  const id = `guide-${name}`
+  return (
+    <div class="tpl-guide-edit">
+      <label for={id}>Guide (Markdown). Calls written like <code>GET /items</code> become one-click buttons in the editor.</label>
+      <textarea id={id} name="guide" rows="8" maxlength="8000" class="mono" safe>{guide}</textarea>
+      <div class="row" style="margin-top:6px">
+        <button type="button" class="btn sm primary" hx-post={`/templates/${encodeURIComponent(name)}/guide`} hx-include={`#${id}`}
+          hx-target="closest .tpl-msg" hx-swap="innerHTML">Save guide</button>
+        <button type="button" class="btn sm" onclick="this.closest('.tpl-msg').innerHTML=''">Cancel</button>
+      </div>
     </div>
   )
 }
