@@ -123,10 +123,15 @@ describe('fp', () => {
       const reader = proc.stdout.getReader()
       let out = ''
       const end = Date.now() + 8000
+      // One read stays pending across timeouts: a read abandoned to a timeout would still take
+      // the next chunk, and that chunk would be lost to this loop.
+      let pending = reader.read()
       while (!out.includes('hello from fp') && Date.now() < end) {
-        const { value, done } = await Promise.race([reader.read(), Bun.sleep(500).then(() => ({ value: undefined, done: false }))])
-        if (done) break
-        if (value) out += new TextDecoder().decode(value)
+        const r = await Promise.race([pending, Bun.sleep(500).then(() => null)])
+        if (!r) continue
+        if (r.done) break
+        if (r.value) out += new TextDecoder().decode(r.value)
+        pending = reader.read()
       }
       expect(out).toContain('hello from fp')
     } finally {

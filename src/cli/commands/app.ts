@@ -49,11 +49,12 @@ export async function logs(a: Args): Promise<void> {
   let since = String(a.flags.since ?? '1h')
   const print = (l: any) => console.log(`${c.dim(new Date(l.at).toLocaleTimeString())} ${l.stream === 'stderr' ? c.red(l.line) : l.stream === 'system' ? c.cyan(l.line) : l.line}`)
   const q = a.flags.grep ? `&q=${encodeURIComponent(String(a.flags.grep))}` : ''
+  const asked = new Date().toISOString() // a line stored while the first answer travels is in the next poll
   const first = await api.ok('GET', `/api/apps/${app.id}/logs?since=${encodeURIComponent(since)}${q}`)
   if (a.flags.json && !a.flags.follow) return console.log(JSON.stringify(first.logs, null, 2))
   first.logs.forEach(a.flags.json ? (l: any) => console.log(JSON.stringify(l)) : print)
   if (!a.flags.follow) return
-  let last = first.logs.length ? first.logs[first.logs.length - 1].at : new Date().toISOString()
+  let last = first.logs.length ? first.logs[first.logs.length - 1].at : asked
   let seen = new Set(first.logs.filter((l: any) => l.at === last).map((l: any) => l.line))
   for (;;) {
     await Bun.sleep(1000)
