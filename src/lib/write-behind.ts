@@ -9,7 +9,8 @@ export interface PartlyWritten<T> extends Error {
 }
 
 export interface WriteBehindOptions<T> {
-  write: (items: T[]) => Promise<void>
+  /** Writes a batch; `forced` when a reader asked for everything now (flush()), not the timer. */
+  write: (items: T[], forced: boolean) => Promise<void>
   intervalMs: number
   cap: number
   /** Items that start a write at once. */
@@ -34,7 +35,7 @@ export function writeBehind<T>(o: WriteBehindOptions<T>) {
     if (failures && Date.now() < retryAt && !force) return
     const items = buffer
     buffer = []
-    const p = o.write(items).then(() => {
+    const p = o.write(items, force).then(() => {
       failures = 0
     }, (err: Error) => {
       failures++
