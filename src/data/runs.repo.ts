@@ -39,6 +39,8 @@ export interface RunDoc {
   status: RunStatus
   attempts: Attempt[]
   maxAttempts: number
+  /** The app's own limit of its runs executing at once, when it set one (else the worker's default). */
+  concurrency?: number
   nextAttemptAt: Date
   leaseUntil?: Date | null
   response?: { status: number; headers: Record<string, string>; body: string } | null

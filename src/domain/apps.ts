@@ -2,12 +2,12 @@
 import { nanoid } from 'nanoid'
 import type { AppDoc } from '../data/apps.repo'
 import { open, seal } from '../lib/crypto'
-import { cpuMillis, memoryBytes } from '../lib/quantity'
 import { percentile, round2 } from '../lib/stats'
 import { fileSetProblems, type FileMap } from '../lib/files'
 import { RESERVED_SLUGS, slugify } from '../lib/slug'
 import type { DomainDeps } from './context'
 import { badRequest, notFound } from './errors'
+import { applySettings, settingsView, type AppSettingsView, type SettingsInput } from './app-settings'
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/
 const RESERVED_ENV = /^(PLATFORM_|FP_)/
@@ -24,7 +24,7 @@ export interface AppView {
   error: string | null
   entrypoint: string
   currentVersion: number | null
-  settings: AppDoc['settings']
+  settings: AppSettingsView
   lastRequestAt: Date | null
   deployedAt: Date | null
   createdAt: Date
@@ -42,7 +42,7 @@ export function appUrl(deps: Pick<DomainDeps, 'config'>, slug: string): string {
 export function appView(deps: Pick<DomainDeps, 'config' | 'runtime'>, a: AppDoc): AppView {
   return {
     id: a._id, name: a.name, slug: a.slug, url: appUrl(deps, a.slug), status: liveStatus(deps, a), error: a.error ?? null,
-    entrypoint: a.entrypoint, currentVersion: a.currentVersion, settings: a.settings,
+    entrypoint: a.entrypoint, currentVersion: a.currentVersion, settings: settingsView(a.settings),
     lastRequestAt: a.lastRequestAt ?? null, deployedAt: a.deployedAt ?? null, createdAt: a.createdAt, updatedAt: a.updatedAt,
   }
 }
@@ -182,20 +182,11 @@ export function appsService(deps: DomainDeps, hooks: AppHooks) {
       return { ...app, env }
     },
 
-    /** Idle minutes, and CPU and memory for the kubernetes runtime (null or '' → the default).
+    /** Idle minutes, run attempts and concurrency, and CPU and memory for the kubernetes runtime (null or '' → the default).
      *  `resourcesChanged` tells the caller to restart a running app. */
     async updateSettings(ownerId: string, id: string, input: SettingsInput) {
       const app = await this.get(ownerId, id)
-      const s = { ...app.settings }
-      if (input.idleMinutes !== undefined) {
-        if (!Number.isInteger(input.idleMinutes) || input.idleMinutes < 1 || input.idleMinutes > 10080) {
-          throw badRequest('idleMinutes must be a whole number between 1 and 10080')
-        }
-        s.idleMinutes = input.idleMinutes
-      }
-      const k = deps.config.kubernetes
-      if (input.cpu !== undefined) setQuantity(s, 'cpu', input.cpu, cpuMillis, 10, k.maxCpu, '10m')
-      if (input.memory !== undefined) setQuantity(s, 'memory', input.memory, memoryBytes, 32 * 1024 ** 2, k.maxMemory, '32Mi')
+      const s = applySettings(app.settings, input, deps.config.kubernetes)
       await apps.update(id, { settings: s })
       const resourcesChanged = s.cpu !== app.settings.cpu || s.memory !== app.settings.memory
       return { app: { ...app, settings: s }, resourcesChanged }
@@ -252,24 +243,6 @@ export function appsService(deps: DomainDeps, hooks: AppHooks) {
       hooks.changed(app)
     },
   }
-}
-
-/** What app settings accept. */
-export interface SettingsInput {
-  idleMinutes?: number
-  cpu?: string | null
-  memory?: string | null
-}
-
-/** Sets (or with null/'' clears) a CPU or memory setting, within [min, max]. */
-function setQuantity(s: AppDoc['settings'], key: 'cpu' | 'memory', raw: string | null, parse: (q: string) => number | null, min: number, max: string, minText: string): void {
-  const q = (raw ?? '').trim()
-  if (!q) return void delete s[key]
-  const example = key === 'cpu' ? '250m or 1' : '128Mi or 1Gi'
-  const n = parse(q)
-  if (n === null) throw badRequest(`${key} must be a Kubernetes quantity such as ${example}`)
-  if (n < min || n > parse(max)!) throw badRequest(`${key} must be between ${minText} and ${max} (the limit set for this platform)`)
-  s[key] = q
 }
 
 function mask(value: string): string {

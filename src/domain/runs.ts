@@ -30,6 +30,11 @@ export function backoffMs(n: number, retryAfterSec?: number, rand = Math.random)
   return Math.round(Math.min(1000 * 2 ** (n - 1), 300_000) * (0.8 + 0.4 * rand()))
 }
 
+/** Attempts of a run when its app sets none (Lambda async: the first and 2 retries). */
+export const DEFAULT_ATTEMPTS = 3
+/** Runs of one app executing at once when it sets no limit of its own. */
+export const DEFAULT_CONCURRENCY = 4
+
 /** The next state of a run after an attempt: pure, so it is tested without a clock. */
 export function decide(run: Pick<RunDoc, 'attempts' | 'maxAttempts'>, r: AttemptResult, now: Date, rand = Math.random): { status: RunDoc['status']; nextAttemptAt: Date } {
   const n = run.attempts.length + 1
@@ -140,7 +145,8 @@ export function runsService(deps: DomainDeps & { worker?: () => LocalWorker | nu
     const now = deps.now()
     const run: RunDoc = {
       _id: `run_${nanoid(16)}`, appId: app._id, ownerId: app.ownerId, trigger, request: { ...req, body: clip(req.body) },
-      status: 'queued', attempts: [], maxAttempts: app.settings.maxAttempts ?? 3, nextAttemptAt: now,
+      status: 'queued', attempts: [], maxAttempts: app.settings.maxAttempts ?? DEFAULT_ATTEMPTS, nextAttemptAt: now,
+      ...(app.settings.concurrency ? { concurrency: app.settings.concurrency } : {}),
       createdAt: now, updatedAt: now, ...extra,
     }
     // A due run is inserted already leased to this process and handed to its worker: no claim round

@@ -1,6 +1,7 @@
 // Builds every domain service from one set of dependencies (main.ts and tests call this).
 import type { AppDoc } from '../data/apps.repo'
-import { appsService, appView, type SettingsInput } from './apps'
+import { appsService, appView } from './apps'
+import type { SettingsInput } from './app-settings'
 import { authService } from './auth'
 import type { DomainDeps } from './context'
 import { CrashTracker } from './crashes'

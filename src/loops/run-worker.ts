@@ -21,7 +21,7 @@ export interface RunWorkerDeps {
 export interface RunWorkerOptions {
   /** Runs executing at once, all apps together. */
   concurrency: number
-  /** Runs executing at once for one app. */
+  /** Runs executing at once for one app, unless the app set its own limit (RunDoc.concurrency). */
   perApp: number
   /** How long a claim holds before another worker may take the run over. */
   leaseMs: number
@@ -79,6 +79,14 @@ function finisher(write: (runs: RunDoc[]) => Promise<void>, done: (runs: RunDoc[
 export function startRunWorker(deps: RunWorkerDeps, opts: RunWorkerOptions): LocalWorker & { stop(): Promise<void> } {
   const now = deps.now ?? (() => new Date())
   const perApp = new Map<string, number>()
+  // An app's own limit, learned from its runs (they carry it from the app's settings).
+  const limits = new Map<string, number>()
+  const limitOf = (run: RunDoc) => {
+    const n = run.concurrency ?? opts.perApp
+    limits.set(run.appId, n)
+    return n
+  }
+  const hasSlot = (run: RunDoc) => (perApp.get(run.appId) ?? 0) < limitOf(run)
   let active = 0
   let stopped = false
   let wake: (() => void) | null = null
@@ -189,7 +197,7 @@ export function startRunWorker(deps: RunWorkerDeps, opts: RunWorkerOptions): Loc
           await expire()
         }
         while (!stopped && active < opts.concurrency) {
-          const i = local.findIndex((r) => (perApp.get(r.appId) ?? 0) < opts.perApp)
+          const i = local.findIndex(hasSlot)
           if (i >= 0) {
             start(local.splice(i, 1)[0]!)
             started++
@@ -197,7 +205,7 @@ export function startRunWorker(deps: RunWorkerDeps, opts: RunWorkerOptions): Loc
           }
           // Nothing runnable here: look in the database (at most every pollMs while it has nothing).
           if (Date.now() - lastSweep < sweepEvery) break
-          const busy = [...perApp].filter(([, n]) => n >= opts.perApp).map(([id]) => id)
+          const busy = [...perApp].filter(([id, n]) => n >= (limits.get(id) ?? opts.perApp)).map(([id]) => id)
           const run = await deps.repos.runs.claim(now(), opts.leaseMs, busy)
           if (!run) {
             lastSweep = Date.now()
@@ -206,6 +214,10 @@ export function startRunWorker(deps: RunWorkerDeps, opts: RunWorkerOptions): Loc
           }
           sweepEvery = opts.pollMs
           if (held.has(run._id)) continue // ours already (waiting here); the claim renewed its lease
+          if (!hasSlot(run)) {
+            enqueueLocal(run) // its app's own limit is lower than the default: it waits here, leased
+            continue
+          }
           start(run)
           started++
         }

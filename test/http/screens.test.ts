@@ -159,6 +159,27 @@ describe('settings form', () => {
   })
 })
 
+describe('run settings form', () => {
+  const form = (body: string) =>
+    p.call('PUT', `/apps/${appId}/settings`, { body, headers: { cookie: cookieA, 'content-type': 'application/x-www-form-urlencoded', 'hx-request': 'true', origin: ORIGIN } })
+  const page = async () => (await p.call('GET', `/apps/${appId}`, { headers: { cookie: cookieA } })).text()
+
+  test('attempts per run and runs at once: shown with their defaults, saved, a refused value says why and changes nothing', async () => {
+    const before = await page()
+    expect(before).toContain('name="maxAttempts"')
+    expect(before).toMatch(/name="maxAttempts"[^>]*value="3"/)
+    expect(before).toMatch(/name="concurrency"[^>]*value="4"/)
+    const bad = await form('idleMinutes=15&maxAttempts=50&concurrency=2')
+    expect(bad.status).toBe(400)
+    expect(await bad.text()).toContain('maxAttempts must be a whole number between 1 and 10')
+    expect(await page()).toMatch(/name="concurrency"[^>]*value="4"/)
+    expect(await (await form('idleMinutes=15&maxAttempts=5&concurrency=2')).text()).toContain('>Saved.<')
+    const after = await page()
+    expect(after).toMatch(/name="maxAttempts"[^>]*value="5"/)
+    expect(after).toMatch(/name="concurrency"[^>]*value="2"/)
+  })
+})
+
 describe('template guide editing', () => {
   const post = (path: string, body: string, cookie = cookieA) =>
     p.call('POST', path, { body, headers: { cookie, 'content-type': 'application/x-www-form-urlencoded', 'hx-request': 'true', origin: ORIGIN } })

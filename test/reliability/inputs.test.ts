@@ -103,11 +103,13 @@ describe('body limits (ACCEPTANCE 19)', () => {
 })
 
 describe('app settings', () => {
-  test('idle minutes, CPU and memory out of range or not quantities → 400 with the reason; nothing changes', async () => {
+  test('idle minutes, run attempts and concurrency, CPU and memory out of range or not quantities → 400 with the reason; nothing changes', async () => {
     const c = await p.json('POST', '/api/apps', { token, body: { name: 'settings', files: HELLO, deploy: false } })
     const put = (body: unknown) => p.json('PUT', `/api/apps/${c.body.id}/settings`, { token, body })
     const cases: [unknown, string][] = [
       [{ idleMinutes: 0 }, 'idleMinutes must be a whole number between 1 and 10080'],
+      [{ maxAttempts: 11 }, 'maxAttempts must be a whole number between 1 and 10'],
+      [{ concurrency: 0 }, 'concurrency must be a whole number between 1 and 16'],
       [{ cpu: 'lots' }, 'cpu must be a Kubernetes quantity such as 250m or 1'],
       [{ cpu: '{"$gt":""}' }, 'cpu must be a Kubernetes quantity'],
       [{ cpu: '5m' }, 'cpu must be between 10m and 2'],
@@ -121,9 +123,10 @@ describe('app settings', () => {
       expect(r.body.message).toContain(message)
     }
     expect((await put({ cpu: { $gt: '' } })).status).toBe(400) // not even a string
-    expect((await p.json('GET', `/api/apps/${c.body.id}`, { token })).body.settings).toEqual({ idleMinutes: 15 })
+    const defaults = { maxAttempts: 3, concurrency: 4, webhookSigned: false }
+    expect((await p.json('GET', `/api/apps/${c.body.id}`, { token })).body.settings).toEqual({ idleMinutes: 15, ...defaults })
     const ok = await put({ idleMinutes: 30, cpu: '500m', memory: '256Mi' })
-    expect(ok.body.settings).toEqual({ idleMinutes: 30, cpu: '500m', memory: '256Mi' })
-    expect((await put({ cpu: null, memory: '' })).body.settings).toEqual({ idleMinutes: 30 })
+    expect(ok.body.settings).toEqual({ idleMinutes: 30, cpu: '500m', memory: '256Mi', ...defaults })
+    expect((await put({ cpu: null, memory: '' })).body.settings).toEqual({ idleMinutes: 30, ...defaults })
   })
 })

@@ -55,6 +55,8 @@ export const clone = t.Optional(t.Object({
 /** PUT /api/apps/:id/settings */
 export const settings = t.Object({
   idleMinutes: t.Optional(t.Integer()),
+  maxAttempts: t.Optional(t.Integer()),
+  concurrency: t.Optional(t.Integer()),
   cpu: t.Optional(t.Union([t.String({ maxLength: 20 }), t.Null()])),
   memory: t.Optional(t.Union([t.String({ maxLength: 20 }), t.Null()])),
 })

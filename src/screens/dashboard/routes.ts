@@ -5,6 +5,7 @@ import { DocumentsView } from '../../../views/screens/dashboard/database'
 import { CronPanel, CronPreview, RunDetail, RunsTable, type CronDraft, type CronEditing, type RunsFilterValues } from '../../../views/screens/dashboard/runs'
 import { preview } from '../../domain/cron'
 import { DomainError } from '../../domain/errors'
+import { MAX_ATTEMPTS, MAX_CONCURRENCY } from '../../domain/app-settings'
 import type { Principal } from '../../domain/auth'
 import type { Services } from '../../domain/services'
 import { html, redirect } from '../../plugins/html'
@@ -91,6 +92,7 @@ export const dashboardScreens = (s: Services) => {
           id: app._id, name: app.name, slug: app.slug, url: v.url, status: v.status,
           error: v.error, currentVersion: app.currentVersion, lastRequestAt: v.lastRequestAt, idleMinutes: app.settings.idleMinutes,
           resources: resourcesOf(s, app),
+          runSettings: { maxAttempts: v.settings.maxAttempts, concurrency: v.settings.concurrency, maxAttemptsCap: MAX_ATTEMPTS, concurrencyCap: MAX_CONCURRENCY },
           wakes: await s.apps.wakeStats(app._id), requests: await requests(p.user.id, app._id), versions: await versions(p.user.id, app._id),
           database: { ...s.database.describe(app), collections: await s.database.collections(app).catch(() => []) },
           runs: (await s.runs.list(app._id, { limit: 20 })).map((r) => ({ ...r, id: r._id })) as never, cron: s.cron.list(app) as never, baseUrl: s.deps.config.baseUrl,
@@ -123,7 +125,10 @@ export const dashboardScreens = (s: Services) => {
     .put('/apps/:id/settings', owned(s, async (p, { params, body }) => {
       const form = (body ?? {}) as Record<string, unknown>
       const text = (k: string) => (typeof form[k] === 'string' ? (form[k] as string) : undefined)
-      const r = await s.settings(p.user.id, params.id!, { idleMinutes: Number(form.idleMinutes), cpu: text('cpu'), memory: text('memory') })
+      const whole = (k: string) => (form[k] === undefined || form[k] === '' ? undefined : Number(form[k]))
+      const r = await s.settings(p.user.id, params.id!, {
+        idleMinutes: Number(form.idleMinutes), maxAttempts: whole('maxAttempts'), concurrency: whole('concurrency'), cpu: text('cpu'), memory: text('memory'),
+      })
       return html(`<span class="ok">${r.resourcesChanged ? 'Saved; the app restarts with its new resources.' : 'Saved.'}</span>`)
     }))
     .get('/apps/:id/runs', owned(s, async (p, { params, query }) => {

@@ -35,6 +35,8 @@ export interface DashboardData {
   currentVersion: number | null
   lastRequestAt: Date | null
   idleMinutes: number
+  /** Runs: attempts of each (1 = no retries) and how many of this app's execute at once, with their caps. */
+  runSettings: { maxAttempts: number; concurrency: number; maxAttemptsCap: number; concurrencyCap: number }
   /** CPU and memory (kubernetes runtime only): the app's own, and the platform's default and cap. */
   resources: { cpu: string; memory: string; defaultCpu: string; defaultMemory: string; maxCpu: string; maxMemory: string } | null
   wakes: { count: number; p50Ms: number | null; p95Ms: number | null }
@@ -44,6 +46,24 @@ export interface DashboardData {
   runs: RunRow[]
   cron: CronRow[]
   baseUrl: string
+}
+
+/** How async, cron and webhook runs of the app are retried and how many execute at once. */
+function RunFields({ r }: { r: DashboardData['runSettings'] }) {
+  return (
+    <div class="grid-2" style="margin-top:10px">
+      <div>
+        <label for="max-attempts">Attempts per run</label>
+        <input id="max-attempts" name="maxAttempts" type="number" min="1" max={String(r.maxAttemptsCap)} value={String(r.maxAttempts)} />
+        <div class="faint" safe>{`5xx, timeouts and lost connections are retried with growing delays; 1 = no retries (at most ${r.maxAttemptsCap})`}</div>
+      </div>
+      <div>
+        <label for="concurrency">Runs at once</label>
+        <input id="concurrency" name="concurrency" type="number" min="1" max={String(r.concurrencyCap)} value={String(r.concurrency)} />
+        <div class="faint" safe>{`more wait in the queue (at most ${r.concurrencyCap})`}</div>
+      </div>
+    </div>
+  )
 }
 
 /** CPU and memory of the app's pod; empty means the platform's default. */
@@ -200,13 +220,11 @@ export function Dashboard({ user, d }: { user: ShellUser; d: DashboardData }) {
           <h2>Settings</h2>
           <form hx-put={`/apps/${d.id}/settings`} hx-target="#settings-msg">
             <label for="idle">Sleep after this many idle minutes</label>
-            <div class="row">
-              <input id="idle" name="idleMinutes" type="number" min="1" max="10080" value={String(d.idleMinutes)} style="max-width:140px" />
-              {d.resources ? '' : <button class="btn" type="submit">Save</button>}
-            </div>
+            <input id="idle" name="idleMinutes" type="number" min="1" max="10080" value={String(d.idleMinutes)} style="max-width:140px" />
+            <RunFields r={d.runSettings} />
             {d.resources ? <ResourceFields r={d.resources} /> : ''}
-            <div class="row">
-              {d.resources ? <button class="btn" type="submit">Save</button> : ''}
+            <div class="row" style="margin-top:12px">
+              <button class="btn" type="submit">Save</button>
               <span id="settings-msg" class="faint"></span>
             </div>
           </form>
