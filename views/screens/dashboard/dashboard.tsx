@@ -55,12 +55,12 @@ function RunFields({ r }: { r: DashboardData['runSettings'] }) {
       <div>
         <label for="max-attempts">Attempts per run</label>
         <input id="max-attempts" name="maxAttempts" type="number" min="1" max={String(r.maxAttemptsCap)} value={String(r.maxAttempts)} />
-        <div class="faint" safe>{`5xx, timeouts and lost connections are retried with growing delays; 1 = no retries (at most ${r.maxAttemptsCap})`}</div>
+        <div class="faint" safe>{`5xx and timeouts retry with growing delays; 1 = no retries, at most ${r.maxAttemptsCap}`}</div>
       </div>
       <div>
         <label for="concurrency">Runs at once</label>
         <input id="concurrency" name="concurrency" type="number" min="1" max={String(r.concurrencyCap)} value={String(r.concurrency)} />
-        <div class="faint" safe>{`more wait in the queue (at most ${r.concurrencyCap})`}</div>
+        <div class="faint" safe>{`of this app; the rest wait queued, at most ${r.concurrencyCap}`}</div>
       </div>
     </div>
   )
