@@ -17,6 +17,19 @@ export interface SettingsInput {
   memory?: string | null
 }
 
+/** The platform setting (admin) under which apps sleep no sooner than this many idle minutes. */
+export const MIN_IDLE_SETTING = 'minIdleMinutes'
+
+/** Checks the admin's minimum idle time (1 minute to a week). */
+export function minIdleMinutes(n: number): number {
+  return wholeIn(n, 1, 10080, 'minIdleMinutes')
+}
+
+/** The idle time that applies to an app: its own, but never below the admin's minimum. */
+export function effectiveIdleMinutes(own: number | undefined, minimum: number): number {
+  return Math.max(own ?? 15, minimum)
+}
+
 /** The most attempts of one run and the most runs of one app at once an app may ask for. */
 export const MAX_ATTEMPTS = 10
 export const MAX_CONCURRENCY = 16

@@ -4,6 +4,7 @@
 import { periodic } from '../lib/periodic'
 import type { AppDoc } from '../data/apps.repo'
 import type { Repos } from '../domain/context'
+import { effectiveIdleMinutes, MIN_IDLE_SETTING } from '../domain/app-settings'
 import type { Runtime } from '../runtime/types'
 
 /** What the scaler needs. */
@@ -30,11 +31,11 @@ export function startIdleScaler(deps: IdleScalerDeps, intervalMs = 15_000) {
 
   async function pass(): Promise<string[]> {
     const slept: string[] = []
-    const minimum = await deps.repos.settings.get<number>('minIdleMinutes', 1)
+    const minimum = await deps.repos.settings.get<number>(MIN_IDLE_SETTING, 1)
     for (const appId of deps.runtime.running()) {
       const app: AppDoc | null = await deps.repos.apps.byId(appId)
       if (!app) continue
-      const idleMinutes = Math.max(app.settings?.idleMinutes ?? 15, minimum)
+      const idleMinutes = effectiveIdleMinutes(app.settings?.idleMinutes, minimum)
       if (!isIdle(now(), idleMinutes, deps.lastRequestAt(appId), deps.startedAt(appId))) continue
       const frozen = (await deps.runtime.freeze?.(appId)) ?? false
       if (!frozen) await deps.runtime.stop(appId)

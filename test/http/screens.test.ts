@@ -178,6 +178,25 @@ describe('run settings form', () => {
     expect(after).toMatch(/name="maxAttempts"[^>]*value="5"/)
     expect(after).toMatch(/name="concurrency"[^>]*value="2"/)
   })
+
+  test("the admin's minimum idle time: set on the admin page (a refused value saves nothing), shown on a dashboard whose app asks for less", async () => {
+    const admin = (body: string) =>
+      p.call('PUT', '/admin/settings', { body, headers: { cookie: cookieA, 'content-type': 'application/x-www-form-urlencoded', 'hx-request': 'true', origin: ORIGIN } })
+    expect(await (await p.call('GET', '/admin', { headers: { cookie: cookieA } })).text()).toMatch(/name="minIdleMinutes"[^>]*value="1"/)
+    const bad = await admin('signupOpen=true&allowedImports=&minIdleMinutes=99999')
+    expect(bad.status).toBe(400)
+    expect(await bad.text()).toContain('minIdleMinutes must be a whole number between 1 and 10080')
+    try {
+      expect(await admin('allowedImports=&minIdleMinutes=45')).toHaveProperty('status', 200)
+      expect(await p.services.deps.repos.settings.get('signupOpen', true)).toBe(false) // the valid form was saved whole
+      expect(await (await p.call('GET', '/admin', { headers: { cookie: cookieA } })).text()).toMatch(/name="minIdleMinutes"[^>]*value="45"/)
+      expect(await (await form('idleMinutes=15')).text()).toContain('>Saved.<')
+      expect(await page()).toContain('45 min idle (the platform&#x27;s minimum)')
+    } finally {
+      await admin('signupOpen=true&allowedImports=&minIdleMinutes=1')
+    }
+    expect(await page()).toContain('15 min idle')
+  })
 })
 
 describe('template guide editing', () => {

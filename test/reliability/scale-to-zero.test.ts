@@ -68,6 +68,33 @@ describe('idle scaler', () => {
     expect(reqs.body.requests[0]).toMatchObject({ cold: true })
     expect(reqs.body.requests[0].wakeMs).toBeGreaterThan(0)
   })
+
+  test("the admin's minimum idle time wins over an app's shorter one; out of range → 400; only admins set it", async () => {
+    const other = await p.user()
+    expect((await p.json('PUT', '/api/admin/settings', { token: other.token, body: { minIdleMinutes: 30 } })).status).toBe(403)
+    const bad = await p.json('PUT', '/api/admin/settings', { token, body: { minIdleMinutes: 0 } })
+    expect(bad.status).toBe(400)
+    expect(bad.body.message).toContain('minIdleMinutes must be a whole number between 1 and 10080')
+    expect((await p.json('PUT', '/api/admin/settings', { token, body: { minIdleMinutes: 30 } })).body.minIdleMinutes).toBe(30)
+    const c = await p.json('POST', '/api/apps', { token, body: { name: 'eager sleeper', files: HELLO } })
+    await p.json('PUT', `/api/apps/${c.body.id}/settings`, { token, body: { idleMinutes: 2 } })
+    await p.call('GET', `/app/${c.body.slug}/`)
+    let now = Date.now()
+    const s = p.services
+    const scaler = startIdleScaler({
+      repos: s.deps.repos, runtime: s.deps.runtime, now: () => now,
+      lastRequestAt: (id) => s.recorder.lastRequestAt(id), startedAt: (id) => s.deps.runtime.endpoint(id)?.startedAt,
+    }, 3_600_000)
+    try {
+      now += 3 * 60_000 // past the app's own 2 minutes, within the platform's 30
+      expect(await scaler.tick()).not.toContain(c.body.id)
+      now += 28 * 60_000
+      expect(await scaler.tick()).toContain(c.body.id)
+    } finally {
+      await scaler.stop()
+      await p.json('PUT', '/api/admin/settings', { token, body: { minIdleMinutes: 1 } })
+    }
+  })
 })
 
 describe('waking', () => {

@@ -1,6 +1,7 @@
-// /api/admin: users, signup toggle and the validator's allowed imports.
+// /api/admin: users, signup toggle, the validator's allowed imports and the shortest idle time apps may set.
 import { Elysia, t } from 'elysia'
 import type { Services } from '../../domain/services'
+import { MIN_IDLE_SETTING, minIdleMinutes } from '../../domain/app-settings'
 import { authPlugin } from '../../plugins/auth'
 
 /** Admin-only routes. */
@@ -9,6 +10,7 @@ export const adminApi = (s: Services) => {
   const read = async () => ({
     signupOpen: await settings.get('signupOpen', true),
     allowedImports: await settings.get<string[] | null>('allowedImports', null),
+    minIdleMinutes: await settings.get<number>(MIN_IDLE_SETTING, 1),
   })
   return new Elysia({ prefix: '/api/admin' })
     .use(authPlugin(s))
@@ -16,12 +18,14 @@ export const adminApi = (s: Services) => {
     .put('/settings', async ({ body }) => {
       if (body.signupOpen !== undefined) await settings.set('signupOpen', body.signupOpen)
       if (body.allowedImports !== undefined) await settings.set('allowedImports', body.allowedImports)
+      if (body.minIdleMinutes !== undefined) await settings.set(MIN_IDLE_SETTING, minIdleMinutes(body.minIdleMinutes))
       return read()
     }, {
       admin: true,
       body: t.Object({
         signupOpen: t.Optional(t.Boolean()),
         allowedImports: t.Optional(t.Union([t.Null(), t.Array(t.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$', maxLength: 100 }), { maxItems: 500 })])),
+        minIdleMinutes: t.Optional(t.Integer()),
       }),
     })
     .get('/users', async () => ({

@@ -4,6 +4,7 @@ import { Admin, UsersTable } from '../../../views/screens/admin/admin'
 import type { Principal } from '../../domain/auth'
 import type { Services } from '../../domain/services'
 import { NO_ISOLATION } from '../../domain/database'
+import { MIN_IDLE_SETTING, minIdleMinutes } from '../../domain/app-settings'
 import { html } from '../../plugins/html'
 import { notFoundPage } from '../not-found'
 import { requireUser, shellUser } from '../session'
@@ -26,17 +27,28 @@ export const adminScreens = (s: Services) => {
       user: shellUser(p), users: await rows(),
       signupOpen: await settings.get('signupOpen', true),
       allowedImports: (await settings.get<string[] | null>('allowedImports', null)) ?? [],
+      minIdleMinutes: await settings.get<number>(MIN_IDLE_SETTING, 1),
       isolation: `${s.deps.capabilities.server} ${s.deps.capabilities.version}: ` + (s.deps.capabilities.roles
         ? 'database isolation is enforced — every app has its own user with readWrite on its own database only.'
         : NO_ISOLATION),
     }) as string)))
     .put('/admin/settings', admin(async (_p, { body }) => {
       const form = (body ?? {}) as Record<string, unknown>
-      await settings.set('signupOpen', form.signupOpen === 'true')
       const lines = String(form.allowedImports ?? '').split(/\s+/).map((x) => x.trim()).filter(Boolean)
       const bad = lines.find((l) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(l))
       if (bad) return html(`<span class="err">"${Bun.escapeHTML(bad)}" is not a module name</span>`, 400)
+      let minIdle: number | undefined
+      if (form.minIdleMinutes !== undefined && form.minIdleMinutes !== '') {
+        try {
+          minIdle = minIdleMinutes(Number(form.minIdleMinutes))
+        } catch (e) {
+          return html(`<span class="err">${Bun.escapeHTML((e as Error).message)}</span>`, 400)
+        }
+      }
+      // every field is checked before any is saved: a refused form changes nothing
+      await settings.set('signupOpen', form.signupOpen === 'true')
       await settings.set('allowedImports', lines.length ? lines : null)
+      if (minIdle !== undefined) await settings.set(MIN_IDLE_SETTING, minIdle)
       return html('<span class="ok">Saved.</span>')
     }))
     .post('/admin/users/:id/role', admin(async (p, { params, body }) => {

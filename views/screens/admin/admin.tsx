@@ -18,6 +18,8 @@ export interface AdminProps {
   users: UserRow[]
   signupOpen: boolean
   allowedImports: string[]
+  /** Apps sleep no sooner than this many idle minutes, whatever they set. */
+  minIdleMinutes: number
   isolation: string
   message?: string
 }
@@ -69,13 +71,15 @@ export function Admin(p: AdminProps) {
       </div>
       <div class="grid-2" style="margin-top:16px">
         <div class="panel">
-          <h2>Signup</h2>
+          <h2>Platform settings</h2>
           <form hx-put="/admin/settings" hx-target="#settings-msg">
             <label style="display:flex;gap:8px;align-items:center;color:var(--text)">
               <input type="checkbox" name="signupOpen" value="true" checked={p.signupOpen} style="width:auto" /> Anyone may sign up
             </label>
             <label for="imports" style="margin-top:12px">Allowed imports (one module per line; empty = platform defaults)</label>
             <textarea id="imports" name="allowedImports" rows="8" class="mono" safe>{p.allowedImports.join('\n')}</textarea>
+            <label for="min-idle" style="margin-top:12px">Apps sleep after at least this many idle minutes (an app asking for less gets this)</label>
+            <input id="min-idle" name="minIdleMinutes" type="number" min="1" max="10080" value={String(p.minIdleMinutes)} style="max-width:140px" />
             <div class="row" style="margin-top:8px"><button class="btn primary" type="submit">Save settings</button><span id="settings-msg" class="faint"></span></div>
           </form>
         </div>

@@ -35,6 +35,8 @@ export interface DashboardData {
   currentVersion: number | null
   lastRequestAt: Date | null
   idleMinutes: number
+  /** The admin's minimum idle time: an app that asks for less sleeps after this. */
+  minIdleMinutes: number
   /** Runs: attempts of each (1 = no retries) and how many of this app's execute at once, with their caps. */
   runSettings: { maxAttempts: number; concurrency: number; maxAttemptsCap: number; concurrencyCap: number }
   /** CPU and memory (kubernetes runtime only): the app's own, and the platform's default and cap. */
@@ -177,7 +179,7 @@ export function Dashboard({ user, d }: { user: ShellUser; d: DashboardData }) {
             <dt>Status</dt><dd><StatusBadge status={d.status} /></dd>
             <dt>Version</dt><dd>{d.currentVersion ? `v${d.currentVersion}` : 'not deployed'}</dd>
             <dt>Last request</dt><dd><Ago at={d.lastRequestAt} /></dd>
-            <dt>Sleeps after</dt><dd safe>{`${d.idleMinutes} min idle`}</dd>
+            <dt>Sleeps after</dt><dd safe>{d.idleMinutes < d.minIdleMinutes ? `${d.minIdleMinutes} min idle (the platform's minimum)` : `${d.idleMinutes} min idle`}</dd>
             <dt>Wakes</dt><dd>{d.wakes.count ? `${d.wakes.count} · p50 ${d.wakes.p50Ms} ms · p95 ${d.wakes.p95Ms} ms` : 'none yet'}</dd>
           </dl>
         </div>
