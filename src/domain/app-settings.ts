@@ -1,6 +1,7 @@
 // App settings: what an owner may set (idle time, run attempts and concurrency, pod CPU and
 // memory), checked against the platform's caps; and how they are shown (no secrets).
 import type { AppDoc } from '../data/apps.repo'
+import type { SettingsRepo } from '../data/settings.repo'
 import type { Config } from '../config'
 import { cpuMillis, memoryBytes } from '../lib/quantity'
 import { badRequest } from './errors'
@@ -19,10 +20,17 @@ export interface SettingsInput {
 
 /** The platform setting (admin) under which apps sleep no sooner than this many idle minutes. */
 export const MIN_IDLE_SETTING = 'minIdleMinutes'
+/** The longest idle time an app or the admin may set: a week. */
+const MAX_IDLE_MINUTES = 10080
 
 /** Checks the admin's minimum idle time (1 minute to a week). */
 export function minIdleMinutes(n: number): number {
-  return wholeIn(n, 1, 10080, 'minIdleMinutes')
+  return wholeIn(n, 1, MAX_IDLE_MINUTES, 'minIdleMinutes')
+}
+
+/** The admin's minimum idle time as stored (1 when never set). */
+export function readMinIdleMinutes(settings: Pick<SettingsRepo, 'get'>): Promise<number> {
+  return settings.get<number>(MIN_IDLE_SETTING, 1)
 }
 
 /** The idle time that applies to an app: its own, but never below the admin's minimum. */
@@ -61,7 +69,7 @@ export function settingsView(s: AppDoc['settings']): AppSettingsView {
 /** The settings after `input`, checked (400 with the reason, nothing changed, on a bad value). */
 export function applySettings(current: AppDoc['settings'], input: SettingsInput, k: Config['kubernetes']): AppDoc['settings'] {
   const s = { ...current }
-  if (input.idleMinutes !== undefined) s.idleMinutes = wholeIn(input.idleMinutes, 1, 10080, 'idleMinutes')
+  if (input.idleMinutes !== undefined) s.idleMinutes = wholeIn(input.idleMinutes, 1, MAX_IDLE_MINUTES, 'idleMinutes')
   if (input.maxAttempts !== undefined) s.maxAttempts = wholeIn(input.maxAttempts, 1, MAX_ATTEMPTS, 'maxAttempts')
   if (input.concurrency !== undefined) s.concurrency = wholeIn(input.concurrency, 1, MAX_CONCURRENCY, 'concurrency')
   if (input.cpu !== undefined) setQuantity(s, 'cpu', input.cpu, cpuMillis, 10, k.maxCpu, '10m')

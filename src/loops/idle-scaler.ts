@@ -4,7 +4,7 @@
 import { periodic } from '../lib/periodic'
 import type { AppDoc } from '../data/apps.repo'
 import type { Repos } from '../domain/context'
-import { effectiveIdleMinutes, MIN_IDLE_SETTING } from '../domain/app-settings'
+import { effectiveIdleMinutes, readMinIdleMinutes } from '../domain/app-settings'
 import type { Runtime } from '../runtime/types'
 
 /** What the scaler needs. */
@@ -31,7 +31,7 @@ export function startIdleScaler(deps: IdleScalerDeps, intervalMs = 15_000) {
 
   async function pass(): Promise<string[]> {
     const slept: string[] = []
-    const minimum = await deps.repos.settings.get<number>(MIN_IDLE_SETTING, 1)
+    const minimum = await readMinIdleMinutes(deps.repos.settings)
     for (const appId of deps.runtime.running()) {
       const app: AppDoc | null = await deps.repos.apps.byId(appId)
       if (!app) continue

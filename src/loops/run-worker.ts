@@ -79,13 +79,9 @@ function finisher(write: (runs: RunDoc[]) => Promise<void>, done: (runs: RunDoc[
 export function startRunWorker(deps: RunWorkerDeps, opts: RunWorkerOptions): LocalWorker & { stop(): Promise<void> } {
   const now = deps.now ?? (() => new Date())
   const perApp = new Map<string, number>()
-  // An app's own limit, learned from its runs (they carry it from the app's settings).
+  // Runs carry their app's own limit (from its settings); the limit of each app executing runs here.
+  const limitOf = (run: RunDoc) => run.concurrency ?? opts.perApp
   const limits = new Map<string, number>()
-  const limitOf = (run: RunDoc) => {
-    const n = run.concurrency ?? opts.perApp
-    limits.set(run.appId, n)
-    return n
-  }
   const hasSlot = (run: RunDoc) => (perApp.get(run.appId) ?? 0) < limitOf(run)
   let active = 0
   let stopped = false
@@ -165,6 +161,7 @@ export function startRunWorker(deps: RunWorkerDeps, opts: RunWorkerOptions): Loc
   function start(run: RunDoc) {
     active++
     perApp.set(run.appId, (perApp.get(run.appId) ?? 0) + 1)
+    limits.set(run.appId, limitOf(run))
     executing.add(run._id)
     const p = execute(run)
       .catch((e) => deps.log?.(`[runs] ${run._id}: ${(e as Error).message}`))
@@ -173,7 +170,10 @@ export function startRunWorker(deps: RunWorkerDeps, opts: RunWorkerOptions): Loc
         active--
         const left = (perApp.get(run.appId) ?? 1) - 1
         if (left > 0) perApp.set(run.appId, left)
-        else perApp.delete(run.appId)
+        else {
+          perApp.delete(run.appId)
+          limits.delete(run.appId)
+        }
         inflight.delete(p)
         wake?.()
       })

@@ -27,6 +27,15 @@ const sleepApp = async (platform: TestPlatform, id: string) => {
   await platform.services.deps.repos.apps.update(id, { status: 'sleeping' })
 }
 
+/** The platform's idle scaler on a clock the test moves; it runs only when the test ticks it. */
+const scalerOn = (platform: TestPlatform, clock: { now: number }) => {
+  const s = platform.services
+  return startIdleScaler({
+    repos: s.deps.repos, runtime: s.deps.runtime, now: () => clock.now,
+    lastRequestAt: (id) => s.recorder.lastRequestAt(id), startedAt: (id) => s.deps.runtime.endpoint(id)?.startedAt,
+  }, 3_600_000)
+}
+
 describe('idle scaler', () => {
   test('isIdle counts from the last request, or the start when nothing came', () => {
     const min = 60_000
@@ -40,16 +49,13 @@ describe('idle scaler', () => {
     const c = await p.json('POST', '/api/apps', { token, body: { name: 'sleepy', files: HELLO } })
     await p.json('PUT', `/api/apps/${c.body.id}/settings`, { token, body: { idleMinutes: 2 } })
     await p.call('GET', `/app/sleepy/`)
-    let now = Date.now()
+    const clock = { now: Date.now() }
     const s = p.services
-    const scaler = startIdleScaler({
-      repos: s.deps.repos, runtime: s.deps.runtime, now: () => now,
-      lastRequestAt: (id) => s.recorder.lastRequestAt(id), startedAt: (id) => s.deps.runtime.endpoint(id)?.startedAt,
-    }, 3_600_000)
+    const scaler = scalerOn(p, clock)
     try {
-      now += 60_000
+      clock.now += 60_000
       expect(await scaler.tick()).not.toContain(c.body.id)
-      now += 61_000
+      clock.now += 61_000
       expect(await scaler.tick()).toContain(c.body.id)
     } finally {
       await scaler.stop()
@@ -79,16 +85,12 @@ describe('idle scaler', () => {
     const c = await p.json('POST', '/api/apps', { token, body: { name: 'eager sleeper', files: HELLO } })
     await p.json('PUT', `/api/apps/${c.body.id}/settings`, { token, body: { idleMinutes: 2 } })
     await p.call('GET', `/app/${c.body.slug}/`)
-    let now = Date.now()
-    const s = p.services
-    const scaler = startIdleScaler({
-      repos: s.deps.repos, runtime: s.deps.runtime, now: () => now,
-      lastRequestAt: (id) => s.recorder.lastRequestAt(id), startedAt: (id) => s.deps.runtime.endpoint(id)?.startedAt,
-    }, 3_600_000)
+    const clock = { now: Date.now() }
+    const scaler = scalerOn(p, clock)
     try {
-      now += 3 * 60_000 // past the app's own 2 minutes, within the platform's 30
+      clock.now += 3 * 60_000 // past the app's own 2 minutes, within the platform's 30
       expect(await scaler.tick()).not.toContain(c.body.id)
-      now += 28 * 60_000
+      clock.now += 28 * 60_000
       expect(await scaler.tick()).toContain(c.body.id)
     } finally {
       await scaler.stop()

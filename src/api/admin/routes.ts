@@ -1,7 +1,7 @@
 // /api/admin: users, signup toggle, the validator's allowed imports and the shortest idle time apps may set.
 import { Elysia, t } from 'elysia'
 import type { Services } from '../../domain/services'
-import { MIN_IDLE_SETTING, minIdleMinutes } from '../../domain/app-settings'
+import { MIN_IDLE_SETTING, minIdleMinutes, readMinIdleMinutes } from '../../domain/app-settings'
 import { authPlugin } from '../../plugins/auth'
 
 /** Admin-only routes. */
@@ -10,7 +10,7 @@ export const adminApi = (s: Services) => {
   const read = async () => ({
     signupOpen: await settings.get('signupOpen', true),
     allowedImports: await settings.get<string[] | null>('allowedImports', null),
-    minIdleMinutes: await settings.get<number>(MIN_IDLE_SETTING, 1),
+    minIdleMinutes: await readMinIdleMinutes(settings),
   })
   return new Elysia({ prefix: '/api/admin' })
     .use(authPlugin(s))

@@ -4,22 +4,20 @@ import { Admin, UsersTable } from '../../../views/screens/admin/admin'
 import type { Principal } from '../../domain/auth'
 import type { Services } from '../../domain/services'
 import { NO_ISOLATION } from '../../domain/database'
-import { MIN_IDLE_SETTING, minIdleMinutes } from '../../domain/app-settings'
+import { MIN_IDLE_SETTING, minIdleMinutes, readMinIdleMinutes } from '../../domain/app-settings'
 import { html } from '../../plugins/html'
 import { notFoundPage } from '../not-found'
-import { requireUser, shellUser } from '../session'
+import { shellUser, signedIn } from '../session'
 
 type Ctx = { request: Request; params: Record<string, string>; body?: unknown }
 
 /** Admin screens. */
 export const adminScreens = (s: Services) => {
   const { users, settings, apps } = s.deps.repos
-  const admin = (fn: (p: Principal, c: Ctx) => Promise<Response>) => async (c: Ctx) => {
-    const p = await requireUser(s, c.request)
-    if (p instanceof Response) return p
-    if (p.user.role !== 'admin') return notFoundPage(shellUser(p))
-    return fn(p, c)
-  }
+  // a domain error (a refused value) is answered in the form's message slot
+  const admin = (fn: (p: Principal, c: Ctx) => Promise<Response>) => signedIn<Ctx>(s,
+    async (p, c) => (p.user.role !== 'admin' ? notFoundPage(shellUser(p)) : fn(p, c)),
+    (err) => html(`<span class="err">${Bun.escapeHTML(err.message)}</span>`, err.status))
   const rows = async () =>
     Promise.all((await users.list()).map(async (u) => ({ id: u._id, email: u.email, role: u.role, disabled: !!u.disabled, createdAt: u.createdAt, apps: (await apps.list(u._id)).length })))
   return new Elysia()
@@ -27,7 +25,7 @@ export const adminScreens = (s: Services) => {
       user: shellUser(p), users: await rows(),
       signupOpen: await settings.get('signupOpen', true),
       allowedImports: (await settings.get<string[] | null>('allowedImports', null)) ?? [],
-      minIdleMinutes: await settings.get<number>(MIN_IDLE_SETTING, 1),
+      minIdleMinutes: await readMinIdleMinutes(settings),
       isolation: `${s.deps.capabilities.server} ${s.deps.capabilities.version}: ` + (s.deps.capabilities.roles
         ? 'database isolation is enforced — every app has its own user with readWrite on its own database only.'
         : NO_ISOLATION),
@@ -37,14 +35,7 @@ export const adminScreens = (s: Services) => {
       const lines = String(form.allowedImports ?? '').split(/\s+/).map((x) => x.trim()).filter(Boolean)
       const bad = lines.find((l) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(l))
       if (bad) return html(`<span class="err">"${Bun.escapeHTML(bad)}" is not a module name</span>`, 400)
-      let minIdle: number | undefined
-      if (form.minIdleMinutes !== undefined && form.minIdleMinutes !== '') {
-        try {
-          minIdle = minIdleMinutes(Number(form.minIdleMinutes))
-        } catch (e) {
-          return html(`<span class="err">${Bun.escapeHTML((e as Error).message)}</span>`, 400)
-        }
-      }
+      const minIdle = form.minIdleMinutes === undefined || form.minIdleMinutes === '' ? undefined : minIdleMinutes(Number(form.minIdleMinutes))
       // every field is checked before any is saved: a refused form changes nothing
       await settings.set('signupOpen', form.signupOpen === 'true')
       await settings.set('allowedImports', lines.length ? lines : null)

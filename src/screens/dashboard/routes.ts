@@ -5,7 +5,7 @@ import { DocumentsView } from '../../../views/screens/dashboard/database'
 import { CronPanel, CronPreview, RunDetail, RunsTable, type CronDraft, type CronEditing, type RunsFilterValues } from '../../../views/screens/dashboard/runs'
 import { preview } from '../../domain/cron'
 import { DomainError } from '../../domain/errors'
-import { MAX_ATTEMPTS, MAX_CONCURRENCY, MIN_IDLE_SETTING } from '../../domain/app-settings'
+import { MAX_ATTEMPTS, MAX_CONCURRENCY, readMinIdleMinutes } from '../../domain/app-settings'
 import type { Principal } from '../../domain/auth'
 import type { Services } from '../../domain/services'
 import { html, redirect } from '../../plugins/html'
@@ -91,7 +91,7 @@ export const dashboardScreens = (s: Services) => {
         d: {
           id: app._id, name: app.name, slug: app.slug, url: v.url, status: v.status,
           error: v.error, currentVersion: app.currentVersion, lastRequestAt: v.lastRequestAt, idleMinutes: app.settings.idleMinutes,
-          minIdleMinutes: await s.deps.repos.settings.get<number>(MIN_IDLE_SETTING, 1),
+          minIdleMinutes: await readMinIdleMinutes(s.deps.repos.settings),
           resources: resourcesOf(s, app),
           runSettings: { maxAttempts: v.settings.maxAttempts, concurrency: v.settings.concurrency, maxAttemptsCap: MAX_ATTEMPTS, concurrencyCap: MAX_CONCURRENCY },
           wakes: await s.apps.wakeStats(app._id), requests: await requests(p.user.id, app._id), versions: await versions(p.user.id, app._id),
